@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// dalle-train: data-parallel DalleBart (dalle-mini) training over MPI on CPUs.
+import PackageDescription
+
+let package = Package(
+    name: "dalle-train",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dalle-train", targets: ["launcher"])
+    ],
+    dependencies: [
+        // The only package dependency: command-line parsing for the launcher.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // System libraries live inside the module that owns them.
+        .systemLibrary(name: "CMPI", path: "Sources/Collective/CMPI", pkgConfig: "ompi-c"),
+        .systemLibrary(name: "CZstd", path: "Sources/Shards/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
+
+        .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
+        .target(
+            name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
+            exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
+        .target(
+            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS"], path: "Sources/Trainer",
+            exclude: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .executableTarget(
+            name: "launcher",
+            dependencies: [
+                "Collective", "Shards", "Trainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/launcher"),
+
+        .target(name: "TestSupport", dependencies: ["Collective"], path: "Tests/TestSupport"),
+        .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "TestSupport"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Shards", "Collective", "TestSupport"]),
+        .testTarget(name: "launcherTests", dependencies: ["launcher", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

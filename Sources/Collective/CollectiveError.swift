@@ -1,0 +1,18 @@
+// Errors raised by the MPI layer: the failing call, MPI's own message, and a hint.
+
+/// An MPI call that returned an error code, or a collective used with inconsistent arguments.
+public enum CollectiveError: Error, CustomStringConvertible {
+    /// `call` returned `code`; `message` is `MPI_Error_string` of it.
+    case mpi(call: String, code: Int32, message: String)
+    /// Arguments that cannot work (for example buffers not divisible into equal slices).
+    case invalidArgument(call: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .mpi(let call, let code, let message):
+            return "\(call) failed with MPI error \(code): \(message)"
+        case .invalidArgument(let call, let reason):
+            return "\(call): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+// The world communicator: MPI init (singleton or under mpirun), rank, world size, abort,
+// finalize at process exit. Collectives live in Communicator+*.swift.
+import CMPI
+import Foundation
+
+/// The process group of the whole job. Created once per process by `world()`; the same type
+/// serves 1 rank (a singleton process without mpirun) and N ranks.
+public final class Communicator: @unchecked Sendable {
+    /// This process's rank in `0..<worldSize`.
+    public let rank: Int
+    /// Number of processes in the job.
+    public let worldSize: Int
+    /// The thread support level MPI granted (requested: `MPI_THREAD_MULTIPLE`).
+    public let threadLevel: ThreadLevel
+    /// True on rank 0, the coordinator that alone writes metrics and checkpoints.
+    public var isRoot: Bool { rank == 0 }
+
+    let comm: MPI_Comm
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var shared: Communicator?
+
+    private init(rank: Int, worldSize: Int, threadLevel: ThreadLevel) {
+        self.rank = rank
+        self.worldSize = worldSize
+        self.threadLevel = threadLevel
+        self.comm = cmpi_comm_world()
+    }
+
+    /// The world communicator; initializes MPI on first use and registers `MPI_Finalize` at exit.
+    public static func world() throws -> Communicator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let shared { return shared }
+        // Large all-reduces collapse without this (MACHINE.md): must precede MPI's first malloc.
+        cmpi_tune_malloc()
+        var provided: Int32 = 0
+        try check(MPI_Init_thread(nil, nil, cmpi_thread_multiple(), &provided), "MPI_Init_thread")
+        // Errors come back as return codes (and become thrown errors) instead of aborting inside MPI.
+        try check(MPI_Comm_set_errhandler(cmpi_comm_world(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        try check(MPI_Comm_rank(cmpi_comm_world(), &rank), "MPI_Comm_rank")
+        try check(MPI_Comm_size(cmpi_comm_world(), &size), "MPI_Comm_size")
+        let communicator = Communicator(
+            rank: Int(rank), worldSize: Int(size), threadLevel: ThreadLevel(mpiValue: provided))
+        shared = communicator
+        atexit { Communicator.finalizeAtExit() }
+        return communicator
+    }
+
+    private static func finalizeAtExit() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    /// Ends every rank of the job with `code` (MPI_Abort); used so that no rank hangs in a
+    /// collective after another rank failed. Flushes stdout and stderr first.
+    public func abort(code: Int32) -> Never {
+        fflush(stdout)
+        fflush(stderr)
+        MPI_Abort(comm, code)
+        exit(code)  // MPI_Abort does not return; this satisfies the type checker.
+    }
+
+    /// MPI's library version string (for example "Open MPI v4.1.4, ...").
+    public static func libraryVersion() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
+        var length: Int32 = 0
+        guard MPI_Get_library_version(&buffer, &length) == cmpi_success() else { return "unknown" }
+        let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The name of this processor (host) as MPI reports it.
+    public static func processorName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        var length: Int32 = 0
+        guard MPI_Get_processor_name(&buffer, &length) == cmpi_success() else { return "unknown" }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// MPI thread support levels.
+public enum ThreadLevel: String, Sendable {
+    case single = "MPI_THREAD_SINGLE"
+    case funneled = "MPI_THREAD_FUNNELED"
+    case serialized = "MPI_THREAD_SERIALIZED"
+    case multiple = "MPI_THREAD_MULTIPLE"
+
+    init(mpiValue: Int32) {
+        switch mpiValue {
+        case cmpi_thread_multiple(): self = .multiple
+        case cmpi_thread_serialized(): self = .serialized
+        case cmpi_thread_funneled(): self = .funneled
+        default: self = .single
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// The `dalle-train` executable: subcommands, and the one place that turns errors into
+// "rank R: <message>" plus MPI_Abort so that no rank is left hanging in a collective.
+import ArgumentParser
+import Collective
+import Foundation
+
+@main
+struct DalleTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dalle-train",
+        abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
+        subcommands: [Train.self, Env.self, BenchAllReduce.self],
+        defaultSubcommand: Train.self)
+
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // usage errors: message and exit code 64, as argument-parser does
+        }
+        do {
+            try command.run()
+        } catch let error where error is ExitCode || error is CleanExit {
+            exit(withError: error)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Prints `rank R: <error>` on stderr and ends the whole job with MPI_Abort.
+    static func fail(_ error: Error, code: Int32 = 1) -> Never {
+        guard let comm = try? Communicator.world() else {
+            FileHandle.standardError.write(Data("rank ?: \(error)\n".utf8))
+            Foundation.exit(code)
+        }
+        FileHandle.standardError.write(Data("rank \(comm.rank): \(error)\n".utf8))
+        comm.abort(code: code)
+    }
+}
