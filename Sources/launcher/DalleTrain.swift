@@ -21,11 +21,16 @@ struct DalleTrain: ParsableCommand {
         }
         do {
             try command.run()
-        } catch let error where error is ExitCode || error is CleanExit {
-            exit(withError: error)
+        } catch let error where isArgumentParserError(error) {
+            exit(withError: error)  // help requests, clean exits and validation errors from run()
         } catch {
             fail(error)
         }
+    }
+
+    /// True for the errors argument-parser itself throws (help, version, validation, exit codes).
+    static func isArgumentParserError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 
     /// Prints `rank R: <error>` on stderr and ends the whole job with MPI_Abort.
