@@ -154,7 +154,7 @@ public final class DatasetWriter {
     /// Records appended so far.
     public private(set) var recordCount = 0
 
-    /// Prepares `directory` (created if needed; an existing manifest is removed first).
+    /// Prepares `directory` (created if needed; an existing manifest and shard files are removed first).
     public init(
         directory: URL, imageLength: Int = 256, imageVocabSize: Int = 16384, recordsPerShard: Int = 100_000,
         recordsPerBlock: Int = 1024, compressionLevel: Int32 = 3, source: String = ""
@@ -174,6 +174,10 @@ public final class DatasetWriter {
             let manifest = directory.appendingPathComponent(DatasetManifest.fileName)
             if FileManager.default.fileExists(atPath: manifest.path) {
                 try FileManager.default.removeItem(at: manifest)
+            }
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            where name.hasPrefix("shard-") && name.hasSuffix("." + ShardFormat.fileExtension) {
+                try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
             }
         } catch {
             throw ShardError.cannotWrite(path: directory.path, reason: "\(error)")
