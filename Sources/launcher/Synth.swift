@@ -33,6 +33,15 @@ struct Synth: ParsableCommand {
     @Option(help: "Benchmark: measured steps.")
     var steps = 2000
 
+    @Option(help: "Benchmark: also stream this many MiB of float32 through zstd (0: skip).")
+    var zstdMebibytes = 0
+
+    @Option(help: "Benchmark: zstd compression level.")
+    var zstdLevel: Int32 = 3
+
+    @Option(help: "Benchmark: zstd worker threads (0: compress in the calling thread).")
+    var zstdWorkers = 2
+
     func validate() throws {
         guard records > 0, recordsPerShard > 0 else {
             throw ValidationError("--records and --records-per-shard must be positive")
@@ -64,5 +73,17 @@ struct Synth: ParsableCommand {
                 format:
                     "reader: %.0f records/s per rank (rank 0 of %d, batch %d, %d records in %.2f s, encoder %@)",
                 result.recordsPerSecond, worldSize, batchSize, result.records, result.seconds, encoderName))
+        guard zstdMebibytes > 0 else { return }
+        let file = url.appendingPathComponent("zstd-benchmark.bin.zst")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let zstd = try ZstdBenchmark.run(
+            byteCount: zstdMebibytes << 20, level: zstdLevel, workers: zstdWorkers, url: file)
+        print(
+            String(
+                format:
+                    "zstd: %d MiB level %d workers %d: compress %.2f GB/s, decompress %.2f GB/s, ratio %.3f",
+                zstdMebibytes, zstdLevel, zstdWorkers, Double(zstd.byteCount) / zstd.compressSeconds / 1e9,
+                Double(zstd.byteCount) / zstd.decompressSeconds / 1e9,
+                Double(zstd.byteCount) / Double(zstd.compressedByteCount)))
     }
 }
