@@ -18,7 +18,7 @@ public enum MetricsError: Error, CustomStringConvertible {
 }
 
 /// Mean seconds per optimizer step spent in each phase of the training step.
-public struct PhaseSeconds: Equatable, Sendable {
+public struct TrainingPhaseSeconds: Equatable, Sendable {
     /// Reading and collating batches.
     public var data: Double
     public var forward: Double
@@ -69,11 +69,12 @@ public struct MetricsRecord: Equatable, Sendable {
     /// Seconds of training so far (carried across resumes).
     public var trainTime: Double
     /// Mean seconds per step in each phase over the interval.
-    public var phases: PhaseSeconds
+    public var phases: TrainingPhaseSeconds
 
     public init(
         step: Int, epoch: Int, samples: Int, loss: Double, evalLoss: Double? = nil, learningRate: Double,
-        gradNorm: Double, tokensPerSecond: Double, trainTime: Double, phases: PhaseSeconds = PhaseSeconds()
+        gradNorm: Double, tokensPerSecond: Double, trainTime: Double,
+        phases: TrainingPhaseSeconds = TrainingPhaseSeconds()
     ) {
         self.step = step
         self.epoch = epoch

@@ -38,11 +38,11 @@ public struct PhaseTimer {
 
     /// Mean seconds per step of each phase and the interval's wall time; then starts a new
     /// interval.
-    public mutating func interval() -> (phases: PhaseSeconds, wallSeconds: Double, steps: Int) {
+    public mutating func interval() -> (phases: TrainingPhaseSeconds, wallSeconds: Double, steps: Int) {
         let divisor = Double(max(steps, 1))
         let means = totals.map { $0 / divisor }
         let result = (
-            PhaseSeconds(
+            TrainingPhaseSeconds(
                 data: means[0], forward: means[1], backward: means[2], allreduce: means[3],
                 optimizer: means[4]),
             elapsed, steps

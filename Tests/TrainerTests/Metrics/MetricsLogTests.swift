@@ -12,7 +12,8 @@ struct MetricsLogTests {
     private let record = MetricsRecord(
         step: 10, epoch: 0, samples: 160, loss: 5.25, learningRate: 1e-3, gradNorm: 1.5,
         tokensPerSecond: 4096.5, trainTime: 12.5,
-        phases: PhaseSeconds(data: 0.01, forward: 0.2, backward: 0.4, allreduce: 0.05, optimizer: 0.02))
+        phases: TrainingPhaseSeconds(
+            data: 0.01, forward: 0.2, backward: 0.4, allreduce: 0.05, optimizer: 0.02))
 
     @Test func writesOneJSONObjectPerLineImmediately() throws {
         let directory = temporaryDirectory()

@@ -68,7 +68,7 @@ struct ProgressLineTests {
         let interval = timer.interval()
         #expect(interval.steps == 2 && interval.phases.forward == 0.5 && interval.phases.backward == 1.0)
         #expect(interval.phases.data >= 0 && interval.phases.data < 0.5 && interval.wallSeconds >= 0)
-        #expect(timer.interval().phases == PhaseSeconds())
+        #expect(timer.interval().phases == TrainingPhaseSeconds())
         #expect(
             Throughput.tokensPerSecond(
                 tokens: Throughput.tokens(steps: 10, globalBatchSize: 16, imageLength: 256), seconds: 4)
