@@ -10,7 +10,8 @@ struct DalleTrain: ParsableCommand {
         commandName: "dalle-train",
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
         subcommands: [
-            Train.self, Env.self, BenchAllReduce.self, CheckReference.self, Import.self, Synth.self,
+            Train.self, SelfCheckCommand.self, Env.self, BenchAllReduce.self, CheckReference.self,
+            Import.self, Synth.self,
             Render.self,
         ],
         defaultSubcommand: Train.self)

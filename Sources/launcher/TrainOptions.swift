@@ -179,6 +179,9 @@ struct CheckpointOptions: ParsableArguments {
     @Option(help: "Complete checkpoints to keep. (default: \(defaults.keepLast))")
     var keepLast: Int?
 
+    @Option(help: "zstd level of checkpoint files, 1-19. (default: \(defaults.checkpointCompressionLevel))")
+    var checkpointCompressionLevel: Int?
+
     @Option(
         help: ArgumentHelp(
             "auto: newest checkpoint in output-dir if any; none: fresh start; or a checkpoint path. (default: auto)",
@@ -189,6 +192,7 @@ struct CheckpointOptions: ParsableArguments {
         if let outputDir { options.outputDir = outputDir }
         if let saveSteps { options.saveSteps = saveSteps }
         if let keepLast { options.keepLast = keepLast }
+        if let checkpointCompressionLevel { options.checkpointCompressionLevel = checkpointCompressionLevel }
         if let resume { options.resume = ResumeMode(resume) }
     }
 }

@@ -33,6 +33,7 @@ extension TrainingOptions: Codable {
         case evalSteps = "eval_steps"
         case saveSteps = "save_steps"
         case keepLast = "keep_last"
+        case checkpointCompressionLevel = "checkpoint_compression_level"
         case resume
     }
 
@@ -79,6 +80,7 @@ extension TrainingOptions: Codable {
         try file.read(&evalSteps, .evalSteps)
         try file.read(&saveSteps, .saveSteps)
         try file.read(&keepLast, .keepLast)
+        try file.read(&checkpointCompressionLevel, .checkpointCompressionLevel)
         var resumeText = resume.description
         try file.read(&resumeText, .resume)
         resume = ResumeMode(resumeText)
@@ -121,6 +123,7 @@ extension TrainingOptions: Codable {
         try put(evalSteps, .evalSteps)
         try put(saveSteps, .saveSteps)
         try put(keepLast, .keepLast)
+        try put(checkpointCompressionLevel, .checkpointCompressionLevel)
         try put(resume.description, .resume)
     }
 

@@ -41,6 +41,9 @@ extension TrainingOptions {
         try positive(evalSteps, "eval_steps")
         try positive(saveSteps, "save_steps")
         try positive(keepLast, "keep_last")
+        try require(
+            (1...19).contains(checkpointCompressionLevel), "checkpoint_compression_level",
+            "\(checkpointCompressionLevel)", "a zstd level in 1...19")
         if case .path(let path) = resume {
             try require(!path.isEmpty, "resume", path, "auto, none or a path")
         }

@@ -141,6 +141,8 @@ public struct TrainingOptions: Equatable, Sendable {
     public var saveSteps = 4000
     /// Complete checkpoints kept in `output_dir` (the oldest are removed).
     public var keepLast = 3
+    /// zstd level of checkpoint payloads (1 = fastest; float32 weights barely compress).
+    public var checkpointCompressionLevel = 1
     public var resume = ResumeMode.auto
 
     /// The defaults.
