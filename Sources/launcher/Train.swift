@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
         BLASThreads.configure()
         let loop = try TrainingLoop.prepare(comm: comm, options: try options.resolve())
         switch try loop.run() {
-        case .finished:
+        case .finished, .paused:
             return
         case .stoppedBySignal:
             throw ExitCode(StopSignals.checkpointedExitStatus)

@@ -112,7 +112,8 @@ public enum Checkpoint {
         let configURL = directory.appendingPathComponent(configFile)
         let stored = try JSONDecoder().decode(
             DalleBartConfig.self, from: try Data(contentsOf: configURL, options: .alwaysMapped))
-        guard stored == config else {
+        // Compared in dalle-mini's resolved form (explicit special ids, use_scan), as written.
+        guard try configJSON(stored) == configJSON(config) else {
             throw CheckpointError.incompatible(
                 path: directory.path, reason: "its config.json describes a different model than this run's")
         }

@@ -8,7 +8,8 @@ extension TrainingLoop {
     static let replicaCheckInterval = 100
 
     /// Trains until `totalSteps` or a stop signal; writes the final (or signal) checkpoint.
-    public func run() throws -> TrainingOutcome {
+    /// With `pausingAt`, stops after that step with a checkpoint, as a preemption would.
+    public func run(pausingAt pauseStep: Int? = nil) throws -> TrainingOutcome {
         var intervalLoss = 0.0
         var intervalSteps = 0
         var intervalStart = ContinuousClock.now
@@ -41,8 +42,12 @@ extension TrainingLoop {
                 progress.finish()
                 return .stoppedBySignal(step: step)
             }
-            if isLast || (options.saveSteps > 0 && step % options.saveSteps == 0) {
+            if isLast || (options.saveSteps > 0 && step % options.saveSteps == 0) || step == pauseStep {
                 try saveCheckpoint()
+            }
+            if step == pauseStep && !isLast {
+                progress.finish()
+                return .paused(step: step)
             }
         }
         progress.finish()

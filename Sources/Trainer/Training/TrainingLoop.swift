@@ -12,6 +12,8 @@ public enum TrainingOutcome: Equatable, Sendable {
     case finished(step: Int)
     /// A stop signal arrived; a checkpoint was written at `step` and the run should be resumed.
     case stoppedBySignal(step: Int)
+    /// Stopped where the caller asked (`run(pausingAt:)`), after writing a checkpoint.
+    case paused(step: Int)
 }
 
 /// What one optimizer step measured (averaged over ranks where it matters).

@@ -70,10 +70,12 @@ public enum TrainingSetup {
     /// (rank 0 only; the other ranks wait at a barrier and then open it).
     public static func prepareSyntheticData(_ options: TrainingOptions, config: DalleBartConfig) throws {
         guard options.data == nil else { return }
-        guard config.imageLength == 256 else {
+        let side = Int(Double(config.imageLength).squareRoot())
+        guard side * side == config.imageLength, side >= 8, config.imageVocabSize >= 32 else {
             throw SetupError(
-                "the built-in synthetic dataset has 16x16 = 256 image codes but the model's image_length is "
-                    + "\(config.imageLength); pass --data with shards of matching length")
+                "the built-in synthetic dataset draws square code grids of at least 8x8 with at least 32 codes; "
+                    + "the model's image_length \(config.imageLength) and image_vocab_size "
+                    + "\(config.imageVocabSize) do not fit; pass --data with shards of matching length")
         }
         _ = try SyntheticDataset.ensure(
             at: syntheticDirectory(options), records: syntheticRecordCount, seed: syntheticSeed,
