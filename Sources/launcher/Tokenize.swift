@@ -36,7 +36,7 @@ struct Tokenize: ParsableCommand {
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if benchmark {
             let texts = try CaptionLines.readAll(from: { readLine(strippingNewline: true) })
-            try runBenchmark(texts, loadSeconds: loadSeconds)
+            try runBenchmark(texts, encoder: encoder, loadSeconds: loadSeconds)
             return
         }
         var output = ""
@@ -58,20 +58,30 @@ struct Tokenize: ParsableCommand {
         return try BartTokenizer(directory: URL(fileURLWithPath: tokenizer))
     }
 
-    /// One cold pass with a fresh tokenizer (empty word cache), then warm passes for `seconds`.
-    func runBenchmark(_ texts: [String], loadSeconds: Double) throws {
+    /// One cold pass with `encoder` (fresh: empty word cache), then warm passes for `seconds`;
+    /// every warm pass must reproduce the cold pass's ids (checked through a checksum).
+    func runBenchmark(_ texts: [String], encoder: BartTokenizer, loadSeconds: Double) throws {
         guard !texts.isEmpty else { throw TokenizeInputError(line: 0, reason: "no captions on stdin") }
-        var checksum = 0
-        let cold = try loadTokenizer()
+        func pass() -> Int {
+            var checksum = 0
+            for text in texts {
+                for id in encoder.encode(text, maxLength: maxLength).inputIDs {
+                    checksum = checksum &* 31 &+ Int(id)
+                }
+            }
+            return checksum
+        }
         let coldStart = DispatchTime.now().uptimeNanoseconds
-        for text in texts { checksum &+= Int(cold.encode(text, maxLength: maxLength).inputIDs[1]) }
+        let coldChecksum = pass()
         let coldSeconds = Double(DispatchTime.now().uptimeNanoseconds - coldStart) / 1e9
         let warmStart = DispatchTime.now().uptimeNanoseconds
-        var warmCount = 0
+        var passes = 0
         var warmSeconds = 0.0
         while warmSeconds < seconds {
-            for text in texts { checksum &+= Int(cold.encode(text, maxLength: maxLength).inputIDs[1]) }
-            warmCount += texts.count
+            guard pass() == coldChecksum else {
+                throw TokenizeInputError(line: 0, reason: "a warm pass gave different ids than the cold pass")
+            }
+            passes += 1
             warmSeconds = Double(DispatchTime.now().uptimeNanoseconds - warmStart) / 1e9
         }
         let words = texts.reduce(0) { $0 + $1.split(separator: " ").count }
@@ -79,11 +89,11 @@ struct Tokenize: ParsableCommand {
             String(
                 format: "tokenize benchmark: %d captions (%.1f words each), max length %d, load %.3f s",
                 texts.count, Double(words) / Double(texts.count), maxLength, loadSeconds))
-        print(String(format: "  cold cache (one pass): %10.0f captions/s", Double(texts.count) / coldSeconds))
+        print(String(format: "  cold cache (one pass):  %9.0f captions/s", Double(texts.count) / coldSeconds))
         print(
             String(
-                format: "  warm cache (%d passes): %10.0f captions/s  (checksum %d)", warmCount / texts.count,
-                Double(warmCount) / warmSeconds, checksum))
+                format: "  warm cache (%d passes): %9.0f captions/s", passes,
+                Double(passes * texts.count) / warmSeconds))
     }
 }
 
