@@ -119,3 +119,18 @@ final class ThreadResults: @unchecked Sendable {
         return values[index]
     }
 }
+
+@Suite struct TokenizerUnicodeVersionTests {
+    /// Letters assigned after Unicode 14.0 (Kawi U+11F04 in 15.0, Garay U+10D50 in 16.0) are
+    /// unassigned for the regex engine: `X's` is the symbol run `X'` then `s`, whereas after a
+    /// letter `'s` is a contraction piece of its own.
+    @Test(arguments: ["\u{11F04}", "\u{10D50}"])
+    func lettersNewerThanUnicode14AreNotLetters(letter: String) throws {
+        let tokenizer = try TokenizerBehaviourTests.bart.get().tokenizer
+        let contraction = tokenizer.ids("'s")
+        #expect(contraction.count == 1)
+        #expect(tokenizer.ids("\(letter)'s") == tokenizer.ids("\(letter)'") + tokenizer.ids("s"))
+        let old = "\u{0E01}"  // THAI CHARACTER KO KAI, Unicode 1.1: a letter
+        #expect(tokenizer.ids("\(old)'s") == tokenizer.ids(old) + contraction)
+    }
+}

@@ -69,11 +69,29 @@ final class BPECache: @unchecked Sendable {
         }
     }
 
+    /// One lock-protected table of piece -> ids.
+    private final class Table<Key: Hashable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [Key: [Int32]] = [:]
+
+        func ids(_ key: Key) -> [Int32]? {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries[key]
+        }
+
+        func insert(_ key: Key, _ ids: [Int32], capacity: Int) {
+            lock.lock()
+            defer { lock.unlock() }
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = ids
+        }
+    }
+
     /// Entries kept per table before it is emptied (bounds memory on endless streams of new words).
     let capacity: Int
-    private let lock = NSLock()
-    private var short: [ShortKey: [Int32]] = [:]
-    private var long: [[UInt8]: [Int32]] = [:]
+    private let short = Table<ShortKey>()
+    private let long = Table<[UInt8]>()
 
     init(capacity: Int = 1 << 18) {
         self.capacity = capacity
@@ -82,31 +100,23 @@ final class BPECache: @unchecked Sendable {
     /// Appends the ids of `piece` to `output`, from the cache or computed by `model` (then remembered).
     func append(_ piece: UnsafeBufferPointer<UInt8>, model: BPEModel, to output: inout [Int32]) {
         if piece.count <= 16 {
-            append(piece, key: ShortKey(piece), table: \.short, model: model, to: &output)
+            append(piece, key: ShortKey(piece), table: short, model: model, to: &output)
         } else {
-            append(piece, key: Array(piece), table: \.long, model: model, to: &output)
+            append(piece, key: Array(piece), table: long, model: model, to: &output)
         }
     }
 
     @inline(__always)
     private func append<Key: Hashable>(
-        _ piece: UnsafeBufferPointer<UInt8>, key: Key,
-        table: ReferenceWritableKeyPath<BPECache, [Key: [Int32]]>, model: BPEModel,
+        _ piece: UnsafeBufferPointer<UInt8>, key: Key, table: Table<Key>, model: BPEModel,
         to output: inout [Int32]
     ) {
-        lock.lock()
-        let cached = self[keyPath: table][key]
-        lock.unlock()
-        if let cached {
+        if let cached = table.ids(key) {
             output.append(contentsOf: cached)
             return
         }
         let start = output.count
         model.encode(piece, into: &output)
-        let ids = Array(output[start...])
-        lock.lock()
-        if self[keyPath: table].count >= capacity { self[keyPath: table].removeAll(keepingCapacity: true) }
-        self[keyPath: table][key] = ids
-        lock.unlock()
+        table.insert(key, Array(output[start...]), capacity: capacity)
     }
 }

@@ -20,13 +20,6 @@ enum ByteLevel {
         return table
     }()
 
-    /// Byte of each scalar value below 324 (the table's range), or -1 when it is not in the alphabet.
-    static let byteOfScalar: [Int16] = {
-        var table = [Int16](repeating: -1, count: 324)
-        for (byte, scalar) in scalarOfByte.enumerated() { table[Int(scalar)] = Int16(byte) }
-        return table
-    }()
-
     /// Whether `byte` is one of the 188 bytes that stand for themselves.
     private static func isPrintable(_ byte: Int) -> Bool {
         (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte) || (0xAE...0xFF).contains(byte)
@@ -37,15 +30,4 @@ enum ByteLevel {
         String(Character(Unicode.Scalar(scalarOfByte[Int(byte)])!))
     }
 
-    /// The raw bytes a vocabulary string stands for, or nil if it has a scalar outside the alphabet.
-    static func bytes(ofToken token: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(token.unicodeScalars.count)
-        for scalar in token.unicodeScalars {
-            let value = Int(scalar.value)
-            guard value < byteOfScalar.count, byteOfScalar[value] >= 0 else { return nil }
-            bytes.append(UInt8(byteOfScalar[value]))
-        }
-        return bytes
-    }
 }

@@ -22,18 +22,29 @@ enum ScalarClass: UInt8 {
         return classify(Unicode.Scalar(value) ?? "\u{FFFD}")
     }
 
-    /// The class from the scalar's Unicode properties.
+    /// The Unicode version of the regex engine's character data: Oniguruma 6.9.8, as bundled with
+    /// the tokenizers releases of dalle-mini's era, has Unicode 14.0. Scalars assigned later are
+    /// unassigned (`Cn`, hence `.other`) there, though Swift's newer tables call some letters.
+    static let unicodeVersion: Unicode.Version = (major: 14, minor: 0)
+
+    /// The class from the scalar's Unicode properties (as of `unicodeVersion`).
     static func classify(_ scalar: Unicode.Scalar) -> ScalarClass {
         let properties = scalar.properties
         if properties.isWhitespace { return .whitespace }
+        let kind: ScalarClass
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
+            kind = .letter
         case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
+            kind = .number
         default:
             return .other
         }
+        guard let age = properties.age,
+            age.major < unicodeVersion.major
+                || (age.major == unicodeVersion.major && age.minor <= unicodeVersion.minor)
+        else { return .other }
+        return kind
     }
 }
 
