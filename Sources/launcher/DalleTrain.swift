@@ -9,15 +9,17 @@ struct DalleTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dalle-train",
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
-<<<<<<< HEAD
         subcommands: [
-            Train.self, SelfCheckCommand.self, Env.self, BenchAllReduce.self, CheckReference.self,
-            Import.self, Synth.self,
+            Train.self,
+            CheckReference.self,
+            Tokenize.self,
+            Import.self,
+            Synth.self,
             Render.self,
+            Env.self,
+            SelfCheckCommand.self,
+            BenchAllReduce.self,
         ],
-=======
-        subcommands: [Train.self, Env.self, BenchAllReduce.self, Tokenize.self],
->>>>>>> tokenizer
         defaultSubcommand: Train.self)
 
     static func main() {
