@@ -9,7 +9,7 @@ struct DalleTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dalle-train",
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
-        subcommands: [Train.self, Env.self, BenchAllReduce.self, CheckReference.self],
+        subcommands: [Train.self, Env.self, BenchAllReduce.self, CheckReference.self, Bench.self],
         defaultSubcommand: Train.self)
 
     static func main() {
