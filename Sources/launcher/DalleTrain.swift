@@ -18,6 +18,7 @@ struct DalleTrain: ParsableCommand {
             Render.self,
             Env.self,
             SelfCheckCommand.self,
+            Bench.self,
             BenchAllReduce.self,
         ],
         defaultSubcommand: Train.self)

@@ -110,10 +110,10 @@ extension DalleBartConfig: Codable {
         try c.encode(encoderFFNDim, forKey: .encoderFFNDim)
         try c.encode(decoderFFNDim, forKey: .decoderFFNDim)
         try c.encode(activationFunction.rawValue, forKey: .activationFunction)
-        try c.encode(Double(dropout), forKey: .dropout)
-        try c.encode(Double(attentionDropout), forKey: .attentionDropout)
-        try c.encode(Double(activationDropout), forKey: .activationDropout)
-        try c.encode(Double(initStd), forKey: .initStd)
+        try c.encode(Self.decimal(dropout), forKey: .dropout)
+        try c.encode(Self.decimal(attentionDropout), forKey: .attentionDropout)
+        try c.encode(Self.decimal(activationDropout), forKey: .activationDropout)
+        try c.encode(Self.decimal(initStd), forKey: .initStd)
         try c.encode(scaleEmbedding, forKey: .scaleEmbedding)
         try c.encode(useBias, forKey: .useBias)
         try c.encode(lnType.rawValue, forKey: .lnType)
@@ -124,7 +124,7 @@ extension DalleBartConfig: Codable {
         try c.encode(forceLNScale, forKey: .forceLNScale)
         try c.encode(useHeadScale, forKey: .useHeadScale)
         try c.encode(useCosineAttention, forKey: .useCosineAttention)
-        try c.encode(Double(tauInit), forKey: .tauInit)
+        try c.encode(Self.decimal(tauInit), forKey: .tauInit)
         try c.encode(useAbsolutePositionEmbeddings, forKey: .useAbsolutePositionEmbeddings)
         try c.encode(useSwinPositionEmbeddings, forKey: .useSwinPositionEmbeddings)
         try c.encode(useDeepnetScaling, forKey: .useDeepnetScaling)
@@ -141,4 +141,7 @@ extension DalleBartConfig: Codable {
         try c.encode(eosTokenID, forKey: .eosTokenID)
         try c.encode("dallebart", forKey: .modelType)
     }
+
+    /// The Float's shortest decimal form as a Double (0.01, not 0.009999999776).
+    private static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 }

@@ -140,22 +140,12 @@ enum Attention {
             } else {
                 for j in 0..<limit { peak = max(peak, row[j]) }
             }
-            var sum = SIMD16<Float>()
-            var j = 0
-            while j + 16 <= limit {
-                var e = vectorExp(load16(row + j) - peak)
-                if let keyMask { e *= load16(keyMask + j) }
-                store16(e, row + j)
-                sum += e
-                j += 16
+            if let keyMask {
+                for j in 0..<limit { row[j] = keyMask[j] == 0 ? 0 : fastExp(row[j] - peak) }
+            } else {
+                for j in 0..<limit { row[j] = fastExp(row[j] - peak) }
             }
-            var total = sum.sum()
-            while j < limit {
-                let e = (keyMask.map { $0[j] } ?? 1) == 0 ? 0 : scalarExp(row[j] - peak)
-                row[j] = e
-                total += e
-                j += 1
-            }
+            let total = VectorMath.sum(row, limit)
             let inverse = 1 / total
             for j in 0..<limit { row[j] *= inverse }
             for j in limit..<Tk { row[j] = 0 }

@@ -6,6 +6,7 @@ enum CrossEntropy {
     /// Returns mean over rows of logsumexp(logits[r]) - logits[r, labels[r]]. Saves `logSumExp` per row.
     static func forward(
         logSumExp: UnsafeMutablePointer<Float>,  // (N)
+        exponentials: UnsafeMutablePointer<Float>,  // (N, V) scratch
         logits: UnsafePointer<Float>,  // (N, V)
         labels: UnsafePointer<Int32>,  // (N)
         rows: Int, classes: Int
@@ -15,18 +16,10 @@ enum CrossEntropy {
             let z = logits + row * classes
             var peak = -Float.infinity
             for c in 0..<classes { peak = max(peak, z[c]) }
-            var sum = SIMD16<Float>()
-            var c = 0
-            while c + 16 <= classes {
-                sum += vectorExp(load16(z + c) - peak)
-                c += 16
-            }
-            var tail: Float = 0
-            while c < classes {
-                tail += scalarExp(z[c] - peak)
-                c += 1
-            }
-            let lse = peak + Float(log(Double(sum.sum() + tail)))
+            let e = exponentials + row * classes
+            for c in 0..<classes { e[c] = fastExp(z[c] - peak) }
+            let sum = VectorMath.sum(e, classes)
+            let lse = peak + Float(log(Double(sum)))
             logSumExp[row] = lse
             total += Double(lse - z[Int(labels[row])])
         }
@@ -46,15 +39,7 @@ enum CrossEntropy {
             let z = logits + row * classes
             let dz = dLogits + row * classes
             let lse = logSumExp[row]
-            var c = 0
-            while c + 16 <= classes {
-                store16(vectorExp(load16(z + c) - lse) * scale, dz + c)
-                c += 16
-            }
-            while c < classes {
-                dz[c] = scalarExp(z[c] - lse) * scale
-                c += 1
-            }
+            for c in 0..<classes { dz[c] = fastExp(z[c] - lse) * scale }
             dz[Int(labels[row])] -= scale
         }
     }

@@ -1,6 +1,7 @@
 // Dense layers y = x·W (+ b) with kernels stored (in, out) as in Flax; all matrix products
 // go through cblas_sgemm here. The only file that imports CBLAS.
 import CBLAS
+import Dispatch
 
 /// Facts about the BLAS library this process runs with (for `dalle-train env` and `bench`).
 public enum BLASInfo {
@@ -15,6 +16,25 @@ public enum BLASInfo {
 
     /// Sets the number of threads OpenBLAS uses for one call.
     public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+
+    /// Best GFLOP/s of `repeats` square sgemm calls of `size`: a lower bound of the FP32 peak.
+    public static func measureSgemmGFLOPs(size: Int = 1536, repeats: Int = 5) -> Double {
+        let count = size * size
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: 3 * count)
+        defer { a.deallocate() }
+        for i in 0..<3 * count { a[i] = Float(i % 7) * 0.1 }
+        var best = 0.0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            Linear.product(
+                rows: size, columns: size, inner: size, a: a, lda: size, b: a + count, ldb: size,
+                c: a + 2 * count,
+                ldc: size)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = max(best, 2 * Double(count) * Double(size) / seconds / 1e9)
+        }
+        return best
+    }
 }
 
 /// Whether a backward pass adds into an input gradient or replaces it (for scratch buffers).

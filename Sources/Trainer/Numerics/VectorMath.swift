@@ -1,27 +1,26 @@
 // Allocation-free vector helpers over raw pointers: sums, dot products and a vectorized exp.
 // Loops run 16 lanes at a time with a scalar tail.
 
-/// exp(x) for 16 lanes (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp).
+/// exp(x) (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp), written as
+/// straight-line scalar code with selects and bit casts so that LLVM vectorizes loops over it
+/// (Swift's generic SIMD rounding/conversion/clamping run lane by lane).
 @inline(__always)
-func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-    let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-    var r = clamped - n * 0.693_359_375
+func fastExp(_ value: Float) -> Float {
+    let x = value < -87.3 ? -87.3 : (value > 88.3 ? 88.3 : value)
+    let shifted = x * 1.442_695_04 + 12_582_912  // 1.5 * 2^23: rounds to the nearest integer
+    let n = shifted - 12_582_912
+    var r = x - n * 0.693_359_375
     r = r + n * 2.121_944_4e-4
-    var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
+    var p: Float = 1.987_569_15e-4
     p = p * r + 1.398_199_95e-3
     p = p * r + 8.333_451_9e-3
     p = p * r + 4.166_579_6e-2
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_1e-1
     p = p * (r * r) + r + 1
-    let exponent = (SIMD16<Int32>(truncatingIfNeeded: SIMD16<Int32>(n)) &+ 127) &<< 23
-    return p * unsafeBitCast(exponent, to: SIMD16<Float>.self)
+    let exponent = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
+    return p * Float(bitPattern: UInt32(bitPattern: exponent))
 }
-
-/// exp(x) for one value through the same polynomial as `vectorExp` (for tails).
-@inline(__always)
-func scalarExp(_ x: Float) -> Float { vectorExp(SIMD16(repeating: x))[0] }
 
 @inline(__always)
 func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {

@@ -1,0 +1,58 @@
+// `dalle-train bench`: median forward+backward step time, decoder tokens/s, GFLOP/s, MFU, peak
+// memory and per-phase times, per rank and aggregated over ranks.
+import ArgumentParser
+import Collective
+import Foundation
+import Shards
+import Trainer
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure forward+backward step time, throughput and MFU of the model on synthetic tokens.")
+
+    @Option(help: "A preset (tiny, small, micro, mini, mega) or the path of a dalle-mini config.json.")
+    var model = "small"
+    @Option(help: "Rows per rank.")
+    var batchSize = 8
+    @Option(help: "Timed steps (after the warm-up steps).")
+    var steps = 10
+    @Option(help: "Untimed warm-up steps.")
+    var warmup = 2
+    @Option(
+        help:
+            "FP32 peak GFLOP/s of one process for MFU (default: measured with a large sgemm, a lower bound).")
+    var peakGflops: Double?
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batchSize > 0, steps > 0, warmup >= 0 else {
+            throw ValidationError("--batch-size and --steps must be positive, --warmup non-negative")
+        }
+    }
+
+    func run() throws {
+        let comm = try Communicator.world()
+        let config =
+            FileManager.default.fileExists(atPath: model)
+            ? try DalleBartConfig.load(contentsOf: URL(fileURLWithPath: model))
+            : try DalleBartConfig.preset(model)
+        let report = try BenchRun(
+            config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
+        )
+        .measure(peakGFLOPs: peakGflops)
+        let gathered = try comm.gather(Array(try JSONEncoder().encode(report)))
+        if comm.isRoot {
+            let reports = try gathered.map { try JSONDecoder().decode(BenchReport.self, from: Data($0)) }
+            let summary = BenchSummary(model: model, ranks: reports)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print(summary.text)
+            }
+        }
+        try comm.barrier()
+    }
+}

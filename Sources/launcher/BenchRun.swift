@@ -1,0 +1,173 @@
+// The measurement behind `dalle-train bench` (one rank) and its report types.
+import Foundation
+import Shards
+import Trainer
+
+/// One rank's figures.
+struct BenchReport: Codable {
+    var rank: Int
+    var blasCore: String
+    var blasThreads: Int
+    var parameters: Int
+    var batchSize: Int
+    var medianStepSeconds: Double
+    var stepSeconds: [Double]
+    var decoderTokensPerSecond: Double
+    var gflopPerStep: Double
+    var achievedGFLOPs: Double
+    var peakGFLOPs: Double
+    var peakSource: String
+    var mfu: Double
+    var peakResidentMebibytes: Double
+    var phases: [String: Double]
+    var loss: Double
+}
+
+/// All ranks plus the aggregate (throughput summed; the slowest rank's median step).
+struct BenchSummary: Codable {
+    var model: String
+    var ranks: [BenchReport]
+    var aggregateTokensPerSecond: Double
+    var aggregateGFLOPs: Double
+    var slowestMedianStepSeconds: Double
+
+    init(model: String, ranks: [BenchReport]) {
+        self.model = model
+        self.ranks = ranks
+        slowestMedianStepSeconds = ranks.map(\.medianStepSeconds).max() ?? 0
+        aggregateTokensPerSecond = ranks.map(\.decoderTokensPerSecond).reduce(0, +)
+        aggregateGFLOPs = ranks.map(\.achievedGFLOPs).reduce(0, +)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        for r in ranks {
+            lines.append(
+                String(
+                    format:
+                        "rank %d: OpenBLAS %@ x%d | %@ %.1fM params, batch %d | median step %.3f s | %.0f decoder tokens/s | %.1f GFLOP/step | %.1f GFLOP/s | MFU %.1f%% of %.0f GFLOP/s (%@) | peak RSS %.0f MiB | loss %.4f",
+                    r.rank, r.blasCore, r.blasThreads, model, Double(r.parameters) / 1e6, r.batchSize,
+                    r.medianStepSeconds, r.decoderTokensPerSecond, r.gflopPerStep, r.achievedGFLOPs,
+                    r.mfu * 100,
+                    r.peakGFLOPs, r.peakSource, r.peakResidentMebibytes, r.loss))
+            let phases = r.phases.sorted { $0.value > $1.value }.map {
+                String(
+                    format: "%@ %.1f ms (%.0f%%)", $0.key, $0.value * 1e3,
+                    $0.value / r.medianStepSeconds * 100)
+            }
+            lines.append("  phases: " + phases.joined(separator: ", "))
+        }
+        if ranks.count > 1 {
+            lines.append(
+                String(
+                    format: "all %d ranks: %.0f decoder tokens/s, %.1f GFLOP/s, slowest median step %.3f s",
+                    ranks.count, aggregateTokensPerSecond, aggregateGFLOPs, slowestMedianStepSeconds))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct BenchRun {
+    var config: DalleBartConfig
+    var batchSize: Int
+    var steps: Int
+    var warmup: Int
+    var rank: Int
+
+    func measure(peakGFLOPs: Double?) throws -> BenchReport {
+        let model = try DalleBart(config: config, batchSize: batchSize)
+        let parameters = FlatBuffer(count: model.layout.count)
+        let gradients = FlatBuffer(count: model.layout.count)
+        Initialization.initialize(parameters, layout: model.layout, config: config, seed: 1)
+        let batch = Self.syntheticBatch(config, rows: batchSize, seed: UInt64(rank))
+        var times: [Double] = []
+        var phases: [PhaseSeconds] = []
+        var loss: Float = 0
+        for step in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            gradients.zero()
+            let key = config.dropout > 0 ? DropoutKey(seed: 1, step: UInt64(step), rank: UInt64(rank)) : nil
+            loss = model.forward(parameters: parameters, batch: batch, dropout: key)
+            model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if step >= warmup {
+                times.append(seconds)
+                phases.append(model.phaseSeconds)
+            }
+        }
+        let median = times.sorted()[times.count / 2]
+        let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
+        let (peak, source) =
+            peakGFLOPs.map { ($0, "given") } ?? (Self.measuredSgemmGFLOPs(), "sgemm-measured")
+        var medianPhases: [String: Double] = [:]
+        for (index, entry) in PhaseSeconds().named.enumerated() {
+            let values = phases.map { $0.named[index].seconds }.sorted()
+            medianPhases[entry.name] = values[values.count / 2]
+        }
+        return BenchReport(
+            rank: rank, blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threadCount,
+            parameters: model.layout.count, batchSize: batchSize, medianStepSeconds: median,
+            stepSeconds: times,
+            decoderTokensPerSecond: Double(batchSize * config.imageLength) / median,
+            gflopPerStep: flops / 1e9,
+            achievedGFLOPs: flops / median / 1e9, peakGFLOPs: peak, peakSource: source,
+            mfu: flops / median / 1e9 / peak, peakResidentMebibytes: Self.peakResidentMebibytes(),
+            phases: medianPhases,
+            loss: Double(loss))
+    }
+
+    /// Random text ids (some rows padded) and image codes, shifted with the start token.
+    static func syntheticBatch(_ config: DalleBartConfig, rows: Int, seed: UInt64) -> Batch {
+        var generator = SplitMix(state: seed &+ 0x9E37_79B9)
+        let (S, T) = (config.maxTextLength, config.imageLength)
+        var ids: [Int32] = []
+        var mask: [Int32] = []
+        for row in 0..<rows {
+            let length = max(2, S - (row * 7) % S)
+            for j in 0..<S {
+                let real = j < length
+                ids.append(
+                    j == 0
+                        ? 0
+                        : j == length - 1
+                            ? 2
+                            : real
+                                ? Int32.random(in: 4..<Int32(config.encoderVocabSize), using: &generator) : 1)
+                mask.append(real ? 1 : 0)
+            }
+        }
+        let labels = (0..<rows * T).map { _ in
+            Int32.random(in: 0..<Int32(config.imageVocabSize), using: &generator)
+        }
+        return Batch(
+            size: rows, textLength: S, imageLength: T, inputIDs: ids, attentionMask: mask, labels: labels,
+            decoderInputIDs: Batch.shiftRight(
+                labels, rows: rows, length: T, startToken: Int32(config.decoderStartTokenID)))
+    }
+
+    /// VmHWM from /proc/self/status, in MiB.
+    static func peakResidentMebibytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return kibibytes / 1024
+    }
+
+    /// Best of a few 1536³ sgemm calls: a lower bound of the FP32 peak of this process.
+    static func measuredSgemmGFLOPs() -> Double {
+        BLASInfo.measureSgemmGFLOPs(size: 1536, repeats: 5)
+    }
+}
+
+/// A small seeded generator so every run benchmarks the same tokens.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
