@@ -21,7 +21,15 @@ struct CheckReference: ParsableCommand {
     @Flag(help: "List the relative error of every gradient tensor.")
     var verbose = false
 
+    @Flag(
+        help: """
+            DIR is a multi-step trajectory (trajectory.json, batches.safetensors, params_initial/step_1/\
+            step_2/final.safetensors): replay dalle-mini's AdamW and schedule and compare every step.
+            """)
+    var trajectory = false
+
     func run() throws {
+        if trajectory { return try runTrajectory() }
         let check = try ReferenceCheck(directory: URL(fileURLWithPath: directory))
         let t = check.tolerances
         print(
@@ -48,6 +56,40 @@ struct CheckReference: ParsableCommand {
                 print(String(format: "            %.3e  %@", gradient.relative, gradient.name))
             }
         }
+        print(check.passes ? "OK: within tolerances" : "FAILED: outside tolerances")
+        if !check.passes { throw ExitCode(1) }
+    }
+}
+
+extension CheckReference {
+    /// Replays a trajectory and prints per-step learning rate, loss and gradient norm against the reference.
+    func runTrajectory() throws {
+        let check = try TrajectoryCheck(directory: URL(fileURLWithPath: directory))
+        print("step  lr (ours / reference)      loss (ours / reference)     |Δloss|    grad norm rel. Δ")
+        for step in check.steps {
+            let normError = abs(step.gradientNorm - step.referenceGradientNorm) / step.referenceGradientNorm
+            print(
+                String(
+                    format: "%4d  %.6e / %.6e  %.7f / %.7f  %.2e   %.2e", step.step,
+                    Double(step.learningRate),
+                    step.referenceLearningRate, step.loss, step.referenceLoss,
+                    abs(step.loss - step.referenceLoss),
+                    normError))
+        }
+        for snapshot in check.snapshots {
+            print(
+                String(
+                    format: "%@: max |Δ| %.2e, global relative L2 %.2e, worst tensor %.2e (%@)%@",
+                    snapshot.file,
+                    snapshot.maxAbsolute, snapshot.globalRelative, snapshot.worstTensorRelative,
+                    snapshot.worstTensor, snapshot.isBitIdentical ? ", bit-identical" : ""))
+        }
+        print(
+            String(
+                format: "final loss %.7f (reference %.7f)  |Δ| %.2e", check.finalLoss,
+                check.referenceFinalLoss,
+                abs(check.finalLoss - check.referenceFinalLoss)))
+        for violation in check.violations { print("outside tolerance: \(violation)") }
         print(check.passes ? "OK: within tolerances" : "FAILED: outside tolerances")
         if !check.passes { throw ExitCode(1) }
     }

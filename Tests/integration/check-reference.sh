@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `dalle-train check-reference` on the shipped dalle-mini dumps and trajectory: exit 0 within
+# tolerance; a dump whose gradient file lacks a tensor fails with a message naming it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+binary=.build/release/dalle-train
+fixtures=../shared/fixtures
+for name in tiny-A tiny-A2; do
+    "$binary" check-reference "$fixtures/dallebart/$name" | tail -1 | grep -q "^OK" \
+        || { echo "check-reference $name failed"; exit 1; }
+done
+"$binary" check-reference --trajectory "$fixtures/trajectory/tiny-A" | tail -1 | grep -q "^OK" \
+    || { echo "check-reference --trajectory failed"; exit 1; }
+broken=$(mktemp -d)
+trap 'rm -rf "$broken"' EXIT
+cp "$fixtures/dallebart/tiny-A/"* "$broken/"
+chmod u+w "$broken"/*
+rm "$broken/logits.safetensors"
+if output=$("$binary" check-reference "$broken" 2>&1); then
+    echo "check-reference accepted a dump without logits"; exit 1
+fi
+grep -q "logits.safetensors" <<<"$output" || { echo "error does not name the missing file: $output"; exit 1; }
+echo "check-reference: ok"
