@@ -17,14 +17,16 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/Collective/CMPI", pkgConfig: "ompi-c"),
         .systemLibrary(name: "CZstd", path: "Sources/Shards/CZstd", pkgConfig: "libzstd"),
         .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
+        // Header-only FMA peak loop (per-function target attributes), for MFU.
+        .systemLibrary(name: "CPeak", path: "Sources/Trainer/CPeak"),
 
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
             name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
             exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
         .target(
-            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS"], path: "Sources/Trainer",
-            exclude: ["CBLAS"],
+            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak"], path: "Sources/Trainer",
+            exclude: ["CBLAS", "CPeak"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "launcher",

@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     var warmup = 2
     @Option(
         help:
-            "FP32 peak GFLOP/s of one process for MFU (default: measured with a large sgemm, a lower bound).")
+            "FP32 peak GFLOP/s of one process for MFU (default: measured by a short FMA loop on one core).")
     var peakGflops: Double?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
