@@ -1,4 +1,4 @@
-// The caption encoder `synth --benchmark` measures with.
+// The caption encoder `bench-reader` measures with.
 import Foundation
 import Shards
 

@@ -9,7 +9,9 @@ struct DalleTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dalle-train",
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
-        subcommands: [Train.self, Env.self, BenchAllReduce.self, Import.self, Synth.self, Render.self],
+        subcommands: [
+            Train.self, Env.self, BenchAllReduce.self, Import.self, Synth.self, BenchReader.self, Render.self,
+        ],
         defaultSubcommand: Train.self)
 
     static func main() {
