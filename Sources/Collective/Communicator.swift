@@ -20,11 +20,19 @@ public final class Communicator: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var shared: Communicator?
 
-    private init(rank: Int, worldSize: Int, threadLevel: ThreadLevel) {
+    private init(rank: Int, worldSize: Int, threadLevel: ThreadLevel, comm: MPI_Comm = cmpi_comm_world()) {
         self.rank = rank
         self.worldSize = worldSize
         self.threadLevel = threadLevel
-        self.comm = cmpi_comm_world()
+        self.comm = comm
+    }
+
+    /// A group of just this process (MPI_COMM_SELF): rank 0 of 1, whatever the job's size.
+    /// Lets one rank run the same code as a 1-rank job, e.g. to compare N ranks against 1.
+    public static func selfOnly() throws -> Communicator {
+        let world = try world()
+        try check(MPI_Comm_set_errhandler(cmpi_comm_self(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
+        return Communicator(rank: 0, worldSize: 1, threadLevel: world.threadLevel, comm: cmpi_comm_self())
     }
 
     /// The world communicator; initializes MPI on first use and registers `MPI_Finalize` at exit.

@@ -10,7 +10,8 @@ struct DalleTrain: ParsableCommand {
         commandName: "dalle-train",
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
         subcommands: [
-            Train.self, Env.self, BenchAllReduce.self, Import.self, Synth.self, BenchReader.self, Render.self,
+            Train.self, SelfCheckCommand.self, Env.self, BenchAllReduce.self, CheckReference.self,
+            Import.self, Synth.self, BenchReader.self, Render.self,
         ],
         defaultSubcommand: Train.self)
 
@@ -23,11 +24,16 @@ struct DalleTrain: ParsableCommand {
         }
         do {
             try command.run()
-        } catch let error where error is ExitCode || error is CleanExit {
-            exit(withError: error)
+        } catch let error where isArgumentParserError(error) {
+            exit(withError: error)  // help requests, clean exits and validation errors from run()
         } catch {
             fail(error)
         }
+    }
+
+    /// True for the errors argument-parser itself throws (help, version, validation, exit codes).
+    static func isArgumentParserError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 
     /// Prints `rank R: <error>` on stderr and ends the whole job with MPI_Abort.

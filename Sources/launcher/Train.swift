@@ -1,18 +1,51 @@
-// `dalle-train train` (the default subcommand).
+// `dalle-train train` (the default subcommand): data-parallel training on every rank.
 import ArgumentParser
 import Collective
 import Foundation
+import Trainer
 
-/// Trains DalleBart. Until the training loop lands, it runs the collective self-check.
+/// Trains DalleBart; with no arguments, the `tiny` model on the built-in synthetic dataset.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train DalleBart (default subcommand; currently runs the collective self-check).")
+        abstract: "Train DalleBart data-parallel over the MPI ranks (the default subcommand).",
+        discussion: """
+            Options come from the defaults, then --config FILE (JSON, keys as in docs/TRAINING.md), \
+            then the flags. After SIGTERM or SIGUSR1 every rank finishes its step, rank 0 writes a \
+            checkpoint, and the job exits with status \(StopSignals.checkpointedExitStatus); a second \
+            signal exits at once with status \(StopSignals.interruptedExitStatus).
+            """)
 
-    @Flag(help: "Fail on purpose on the last rank (used by tests of error handling).")
+    @OptionGroup var options: TrainOptions
+
+    @Flag(help: .hidden)
     var failOnLastRank = false
 
     func run() throws {
         let comm = try Communicator.world()
-        try SelfCheck.run(comm, failOnLastRank: failOnLastRank)
+        if failOnLastRank && comm.rank == comm.worldSize - 1 {
+            throw SelfCheckError(description: "failing on purpose (--fail-on-last-rank)")
+        }
+        StopSignals.install()
+        BLASThreads.configure()
+        let loop = try TrainingLoop.prepare(comm: comm, options: try options.resolve())
+        switch try loop.run() {
+        case .finished, .paused:
+            return
+        case .stoppedBySignal:
+            throw ExitCode(StopSignals.checkpointedExitStatus)
+        }
+    }
+}
+
+/// OpenBLAS threads per rank: `OPENBLAS_NUM_THREADS` when set, else the cores divided among
+/// the ranks on this host (threads x ranks <= cores).
+enum BLASThreads {
+    static func configure() {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_NUM_THREADS"] != nil { return }
+        let localRanks =
+            Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1") ?? 1
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        BLASInfo.setThreadCount(max(1, cores / max(1, localRanks)))
     }
 }

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Comm cmpi_comm_self(void) { return MPI_COMM_SELF; }
 static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype cmpi_int32(void) { return MPI_INT32_T; }

@@ -16,3 +16,69 @@ public enum BLASInfo {
     /// Sets the number of threads OpenBLAS uses for one call.
     public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 }
+
+/// Whether a backward pass adds into an input gradient or replaces it (for scratch buffers).
+enum GradientMode {
+    case accumulate, overwrite
+    var beta: Float { self == .accumulate ? 1 : 0 }
+}
+
+/// Dense layer y = x·W + b (flax nn.Dense), kernel (in, out), row-major.
+enum Linear {
+    /// out = input · kernel + bias.
+    static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, out)
+        input: UnsafePointer<Float>,  // (N, in)
+        kernel: UnsafePointer<Float>,  // (in, out)
+        bias: UnsafePointer<Float>?,  // (out)
+        rows: Int, inputs: Int, outputs: Int
+    ) {
+        product(
+            rows: rows, columns: outputs, inner: inputs, a: input, lda: inputs, b: kernel, ldb: outputs,
+            c: out, ldc: outputs)
+        guard let bias else { return }
+        for row in 0..<rows { VectorMath.add(bias, into: out + row * outputs, outputs) }
+    }
+
+    /// Accumulates dKernel += inputᵀ·dOut and dBias += Σ_rows dOut; dInput += dOut·kernelᵀ
+    /// (or = with `.overwrite`). `dInput` nil skips the input gradient.
+    static func backward(
+        dInput: UnsafeMutablePointer<Float>?,  // (N, in)
+        dKernel: UnsafeMutablePointer<Float>,  // (in, out)
+        dBias: UnsafeMutablePointer<Float>?,  // (out)
+        dOut: UnsafePointer<Float>,  // (N, out)
+        input: UnsafePointer<Float>,  // (N, in)
+        kernel: UnsafePointer<Float>,  // (in, out)
+        rows: Int, inputs: Int, outputs: Int, inputMode: GradientMode = .accumulate
+    ) {
+        if let dInput {
+            product(
+                rows: rows, columns: inputs, inner: outputs, a: dOut, lda: outputs, b: kernel, ldb: outputs,
+                c: dInput, ldc: inputs, transposeB: true, beta: inputMode.beta)
+        }
+        product(
+            rows: inputs, columns: outputs, inner: rows, a: input, lda: inputs, b: dOut, ldb: outputs,
+            c: dKernel, ldc: outputs, transposeA: true, beta: 1)
+        guard let dBias else { return }
+        for row in 0..<rows { VectorMath.add(dOut + row * outputs, into: dBias, outputs) }
+    }
+
+    /// c = alpha · op(a)·op(b) + beta · c, row-major, with leading dimensions (strided head views).
+    /// op(a) is (rows, inner), op(b) is (inner, columns).
+    static func product(
+        rows: Int, columns: Int, inner: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, beta: Float = 0
+    ) {
+        guard rows > 0, columns > 0 else { return }
+        guard inner > 0 else {
+            if beta == 0 { for row in 0..<rows { (c + row * ldc).update(repeating: 0, count: columns) } }
+            return
+        }
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(rows), Int32(columns), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), beta, c,
+            Int32(ldc))
+    }
+}

@@ -148,6 +148,12 @@ public struct SafeTensorsFile {
         return entries[position]
     }
 
+    /// The raw little-endian bytes of `entry`'s data.
+    func rawBytes(of entry: SafeTensorEntry) -> Data {
+        let start = bytes.startIndex + dataStart
+        return bytes.subdata(in: start + entry.byteRange.lowerBound..<start + entry.byteRange.upperBound)
+    }
+
     /// True when the file holds a tensor named `name`.
     public func contains(_ name: String) -> Bool { index[name] != nil }
 

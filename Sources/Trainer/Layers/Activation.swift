@@ -1,0 +1,78 @@
+// Feed-forward activations (DALLEBART.md §5.3): exact-erf gelu, tanh gelu_new, relu, silu/swish,
+// quick_gelu and dalle-mini's smelu (beta = 1), element-wise forward and backward.
+import Foundation
+
+/// Element-wise activation functions and their derivatives.
+enum Activation {
+    /// out[i] = f(input[i]); `out` may equal `input`.
+    static func forward(
+        _ kind: ActivationKind,
+        out: UnsafeMutablePointer<Float>,  // (count)
+        input: UnsafePointer<Float>,  // (count)
+        count: Int
+    ) {
+        switch kind {
+        case .gelu: for i in 0..<count { out[i] = gelu(input[i]).value }
+        case .geluNew: for i in 0..<count { out[i] = geluTanh(input[i]).value }
+        case .relu: for i in 0..<count { out[i] = max(input[i], 0) }
+        case .silu, .swish: for i in 0..<count { out[i] = sigmoidLinear(input[i], 1).value }
+        case .quickGelu: for i in 0..<count { out[i] = sigmoidLinear(input[i], 1.702).value }
+        case .smelu: for i in 0..<count { out[i] = smelu(input[i]).value }
+        }
+    }
+
+    /// Accumulates dInput[i] += dOut[i] * f'(input[i]) (or assigns with `.overwrite`; `dInput` may equal `dOut`).
+    static func backward(
+        _ kind: ActivationKind,
+        dInput: UnsafeMutablePointer<Float>,  // (count)
+        dOut: UnsafePointer<Float>,  // (count)
+        input: UnsafePointer<Float>,  // (count)
+        count: Int, mode: GradientMode = .accumulate
+    ) {
+        let beta = mode.beta
+        switch kind {
+        case .gelu: for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * gelu(input[i]).slope }
+        case .geluNew:
+            for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * geluTanh(input[i]).slope }
+        case .relu: for i in 0..<count { dInput[i] = beta * dInput[i] + (input[i] > 0 ? dOut[i] : 0) }
+        case .silu, .swish:
+            for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * sigmoidLinear(input[i], 1).slope }
+        case .quickGelu:
+            for i in 0..<count {
+                dInput[i] = beta * dInput[i] + dOut[i] * sigmoidLinear(input[i], 1.702).slope
+            }
+        case .smelu: for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * smelu(input[i]).slope }
+        }
+    }
+
+    /// 0.5·x·(1 + erf(x/√2)) and its derivative.
+    @inline(__always)
+    static func gelu(_ x: Float) -> (value: Float, slope: Float) {
+        let cdf = 0.5 * (1 + erf(x * 0.707_106_781_186_547_6))
+        let pdf = exp(-0.5 * x * x) * 0.398_942_280_401_432_7
+        return (x * cdf, cdf + x * pdf)
+    }
+
+    /// 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) and its derivative.
+    @inline(__always)
+    static func geluTanh(_ x: Float) -> (value: Float, slope: Float) {
+        let c: Float = 0.797_884_560_802_865_4
+        let t = tanh(c * (x + 0.044_715 * x * x * x))
+        return (0.5 * x * (1 + t), 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044_715 * x * x))
+    }
+
+    /// x·sigmoid(a·x) (silu for a = 1, quick_gelu for a = 1.702) and its derivative.
+    @inline(__always)
+    static func sigmoidLinear(_ x: Float, _ a: Float) -> (value: Float, slope: Float) {
+        let s = 1 / (1 + exp(-a * x))
+        return (x * s, s + a * x * s * (1 - s))
+    }
+
+    /// smelu with beta 1: 0 below -1, x above 1, (x + 1)²/4 between.
+    @inline(__always)
+    static func smelu(_ x: Float) -> (value: Float, slope: Float) {
+        if x <= -1 { return (0, 0) }
+        if x >= 1 { return (x, 1) }
+        return ((x + 1) * (x + 1) * 0.25, (x + 1) * 0.5)
+    }
+}

@@ -1,0 +1,42 @@
+// Token plus absolute position embeddings (flax nn.Embed row gathers; DALLEBART.md §4.1-4.2),
+// forward as a gather and backward as a scatter-add.
+
+enum Embedding {
+    /// out[r] = table[ids[r]] * tokenScale + positions[r % length] (positions optional).
+    static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, D)
+        ids: UnsafePointer<Int32>,  // (N)
+        table: UnsafePointer<Float>,  // (V, D)
+        positions: UnsafePointer<Float>?,  // (length, D)
+        tokenScale: Float, rows: Int, length: Int, channels: Int
+    ) {
+        for row in 0..<rows {
+            let y = out + row * channels
+            let token = table + Int(ids[row]) * channels
+            if let positions {
+                VectorMath.scaledAdd(
+                    out: y, token, alpha: tokenScale, positions + (row % length) * channels, channels)
+            } else {
+                for c in 0..<channels { y[c] = token[c] * tokenScale }
+            }
+        }
+    }
+
+    /// Accumulates dTable[ids[r]] += dOut[r] * tokenScale and dPositions[r % length] += dOut[r].
+    static func backward(
+        dTable: UnsafeMutablePointer<Float>,  // (V, D)
+        dPositions: UnsafeMutablePointer<Float>?,  // (length, D)
+        dOut: UnsafePointer<Float>,  // (N, D)
+        ids: UnsafePointer<Int32>,  // (N)
+        tokenScale: Float, rows: Int, length: Int, channels: Int
+    ) {
+        for row in 0..<rows {
+            let dy = dOut + row * channels
+            VectorMath.scaledAdd(
+                out: dTable + Int(ids[row]) * channels, dy, alpha: tokenScale,
+                dTable + Int(ids[row]) * channels,
+                channels)
+            if let dPositions { VectorMath.add(dy, into: dPositions + (row % length) * channels, channels) }
+        }
+    }
+}

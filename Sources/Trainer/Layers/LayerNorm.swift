@@ -1,0 +1,75 @@
+// Layer normalisation over the last axis (flax nn.LayerNorm as dalle-mini uses it, eps 1e-5,
+// single-pass variance E[x²] - E[x]² clamped at 0; DALLEBART.md §5.1).
+
+/// LayerNorm with optional scale and bias (nil where the reference builds the norm without them).
+enum LayerNorm {
+    static let epsilon: Float = 1e-5
+
+    /// out = (x - mean) * rstd * scale + bias, row by row. Saves `mean` and `rstd` for `backward`.
+    static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, D)
+        mean: UnsafeMutablePointer<Float>,  // (N)
+        rstd: UnsafeMutablePointer<Float>,  // (N)
+        input: UnsafePointer<Float>,  // (N, D)
+        scale: UnsafePointer<Float>?,  // (D)
+        bias: UnsafePointer<Float>?,  // (D)
+        rows: Int, channels: Int
+    ) {
+        let invCount = 1 / Float(channels)
+        for row in 0..<rows {
+            let x = input + row * channels
+            let y = out + row * channels
+            let m = VectorMath.sum(x, channels) * invCount
+            let variance = max(0, VectorMath.dot(x, x, channels) * invCount - m * m)
+            let r = 1 / (variance + epsilon).squareRoot()
+            mean[row] = m
+            rstd[row] = r
+            for c in 0..<channels {
+                var value = (x[c] - m) * r
+                if let scale { value *= scale[c] }
+                if let bias { value += bias[c] }
+                y[c] = value
+            }
+        }
+    }
+
+    /// Accumulates into dInput, dScale and dBias (never overwrites: callers zero once per step).
+    /// dInput = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dOut * scale.
+    static func backward(
+        dInput: UnsafeMutablePointer<Float>,  // (N, D)
+        dScale: UnsafeMutablePointer<Float>?,  // (D)
+        dBias: UnsafeMutablePointer<Float>?,  // (D)
+        dOut: UnsafePointer<Float>,  // (N, D)
+        input: UnsafePointer<Float>,  // (N, D)
+        scale: UnsafePointer<Float>?,  // (D)
+        mean: UnsafePointer<Float>,  // (N)
+        rstd: UnsafePointer<Float>,  // (N)
+        rows: Int, channels: Int
+    ) {
+        let invCount = 1 / Float(channels)
+        for row in 0..<rows {
+            let x = input + row * channels
+            let dy = dOut + row * channels
+            let dx = dInput + row * channels
+            let m = mean[row]
+            let r = rstd[row]
+            var sumG: Float = 0
+            var sumGX: Float = 0
+            for c in 0..<channels {
+                let xhat = (x[c] - m) * r
+                let g = dy[c] * (scale?[c] ?? 1)
+                sumG += g
+                sumGX += g * xhat
+                dBias?[c] += dy[c]
+                dScale?[c] += dy[c] * xhat
+            }
+            let meanG = sumG * invCount
+            let meanGX = sumGX * invCount
+            for c in 0..<channels {
+                let xhat = (x[c] - m) * r
+                let g = dy[c] * (scale?[c] ?? 1)
+                dx[c] += r * (g - meanG - xhat * meanGX)
+            }
+        }
+    }
+}

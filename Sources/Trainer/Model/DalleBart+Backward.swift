@@ -1,0 +1,113 @@
+// The whole-model backward: the forward's layer calls in reverse order.
+
+extension DalleBart {
+    /// Accumulates d(loss)/d(parameters) * gradientScale into `gradients` for the last forward
+    /// (callers zero the gradients once per step; micro-batches accumulate).
+    public func backward(parameters: FlatBuffer, gradients: FlatBuffer, gradientScale: Float) {
+        precondition(rows > 0, "backward before forward")
+        precondition(parameters.count == layout.count && gradients.count == layout.count)
+        let (S, T, D, V) = (config.maxTextLength, config.imageLength, config.dModel, config.imageClasses)
+        let (p, g) = (parameters.pointer, gradients.pointer)
+        let buffers = saved.scratch.gradients
+        var start = Self.now()
+        CrossEntropy.backward(
+            dLogits: saved.dLogits, logits: saved.logits, logSumExp: saved.logSumExp, labels: labels,
+            scale: gradientScale / Float(rows * T), rows: rows * T, classes: V)
+        Linear.backward(
+            dInput: buffers[0], dKernel: g + tensors.lmHead, dBias: nil, dOut: saved.dLogits,
+            input: saved.decoder.final.out, kernel: p + tensors.lmHead, rows: rows * T, inputs: D, outputs: V,
+            inputMode: .overwrite)
+        phaseSeconds.headBackward = Self.seconds(since: start)
+
+        start = Self.now()
+        let decoder = context(isDecoder: true)
+        var current = finalNormBackward(
+            tensors.decoder, saved.decoder, dOut: buffers[0], spare: buffers[1], rows: rows * T, p: p, g: g)
+        var spare = current == buffers[0] ? buffers[1] : buffers[0]
+        let dEncoder = saved.scratch.dEncoder
+        dEncoder.update(repeating: 0, count: rows * S * D)
+        let encoderOutput = UnsafePointer(saved.encoder.final.out)
+        for l in saved.decoder.layers.indices.reversed() {
+            let input = l == 0 ? saved.decoder.embeddingNorm.out : saved.decoder.layers[l - 1].end.out
+            spare.update(repeating: 0, count: rows * T * D)
+            DecoderLayer.backward(
+                dInput: spare, dEncoderOutput: dEncoder, dOut: current, saved: saved.decoder.layers[l],
+                input: input,
+                encoderOutput: encoderOutput, tensors: tensors.decoder.layers[l], parameters: p, gradients: g,
+                context: decoder, layer: l, scratch: saved.scratch)
+            swap(&current, &spare)
+        }
+        phaseSeconds.decoderBackward = Self.seconds(since: start)
+        start = Self.now()
+        embeddingBackward(
+            tensors.decoder, saved.decoder, ids: decoderInputIDs, dOut: current, spare: spare,
+            context: decoder, p: p, g: g)
+        var embeddingSeconds = Self.seconds(since: start)
+
+        start = Self.now()
+        let encoder = context(isDecoder: false)
+        current = finalNormBackward(
+            tensors.encoder, saved.encoder, dOut: dEncoder, spare: buffers[0], rows: rows * S, p: p, g: g)
+        if current == dEncoder {
+            buffers[0].update(from: dEncoder, count: rows * S * D)
+            current = buffers[0]
+        }
+        spare = buffers[1]
+        for l in saved.encoder.layers.indices.reversed() {
+            let input = l == 0 ? saved.encoder.embeddingNorm.out : saved.encoder.layers[l - 1].end.out
+            spare.update(repeating: 0, count: rows * S * D)
+            EncoderLayer.backward(
+                dInput: spare, dOut: current, saved: saved.encoder.layers[l], input: input,
+                tensors: tensors.encoder.layers[l], parameters: p, gradients: g, context: encoder, layer: l,
+                scratch: saved.scratch)
+            swap(&current, &spare)
+        }
+        phaseSeconds.encoderBackward = Self.seconds(since: start)
+        start = Self.now()
+        embeddingBackward(
+            tensors.encoder, saved.encoder, ids: inputIDs, dOut: current, spare: spare, context: encoder,
+            p: p, g: g)
+        embeddingSeconds += Self.seconds(since: start)
+        phaseSeconds.embeddingsBackward = embeddingSeconds
+    }
+
+    /// The gradient of the final norm's input: `spare` when the norm applies, else `dOut` itself.
+    private func finalNormBackward(
+        _ t: StackTensors, _ stack: StackActivations, dOut: UnsafeMutablePointer<Float>,
+        spare: UnsafeMutablePointer<Float>, rows: Int, p: UnsafeMutablePointer<Float>,
+        g: UnsafeMutablePointer<Float>
+    ) -> UnsafeMutablePointer<Float> {
+        let weights = NormWeights(t.final, kind: config.lnType, in: p)
+        guard weights.isApplied else { return dOut }
+        let D = config.dModel
+        let input =
+            stack.layers.last.map { UnsafePointer($0.end.out) } ?? UnsafePointer(stack.embeddingNorm.out)
+        spare.update(repeating: 0, count: rows * D)
+        Normalization.backward(
+            dInput: spare, gradients: NormWeights(t.final, kind: config.lnType, in: g), dOut: dOut,
+            input: input,
+            weights: weights, saved: stack.final, rows: rows, channels: D)
+        return spare
+    }
+
+    /// Embedding dropout, layernorm_embedding and the token/position scatter-add, in reverse.
+    /// `dOut` (the gradient of layer 0's input) is modified in place.
+    private func embeddingBackward(
+        _ t: StackTensors, _ stack: StackActivations, ids: UnsafePointer<Int32>,
+        dOut: UnsafeMutablePointer<Float>,
+        spare: UnsafeMutablePointer<Float>, context: StackContext, p: UnsafeMutablePointer<Float>,
+        g: UnsafeMutablePointer<Float>
+    ) {
+        let (N, D) = (context.rows, config.dModel)
+        context.mask(config.dropout, .embedding, layer: -1)?.apply(out: dOut, input: dOut, count: N * D)
+        spare.update(repeating: 0, count: N * D)
+        Normalization.backward(
+            dInput: spare, gradients: NormWeights(t.embeddingNorm, kind: config.lnType, in: g), dOut: dOut,
+            input: stack.embedded, weights: NormWeights(t.embeddingNorm, kind: config.lnType, in: p),
+            saved: stack.embeddingNorm, rows: N, channels: D)
+        Embedding.backward(
+            dTable: g + t.tokens, dPositions: t.positions.map { g + $0 }, dOut: spare, ids: ids,
+            tokenScale: tokenScale,
+            rows: N, length: context.length, channels: D)
+    }
+}

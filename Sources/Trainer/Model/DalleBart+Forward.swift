@@ -1,0 +1,114 @@
+// The whole-model forward (like llm.c's gpt2_forward): embed, encoder layers, final norm,
+// decoder layers, final norm, LM head, cross-entropy. A straight sequence of layer calls.
+import Shards
+
+extension DalleBart {
+    /// Forward in training mode (dropout from `dropout`, none when nil); returns the mean loss over
+    /// the rows of `batch` (`batch.size <= batchSize`). Saves what `backward` needs.
+    public func forward(parameters: FlatBuffer, batch: Batch, dropout: DropoutKey?) -> Float {
+        precondition(
+            parameters.count == layout.count,
+            "parameters hold \(parameters.count) Floats, layout \(layout.count)")
+        precondition(
+            batch.size >= 1 && batch.size <= batchSize,
+            "batch of \(batch.size) rows for an arena of \(batchSize)")
+        precondition(batch.textLength == config.maxTextLength && batch.imageLength == config.imageLength)
+        rows = batch.size
+        dropoutKey = dropout
+        let (S, T, D, V) = (config.maxTextLength, config.imageLength, config.dModel, config.imageClasses)
+        let p = parameters.pointer
+        var start = Self.now()
+        copyTokens(batch)
+        let encoder = context(isDecoder: false)
+        let decoder = context(isDecoder: true)
+        embed(tensors.encoder, saved.encoder, ids: inputIDs, context: encoder, parameters: p)
+        embed(tensors.decoder, saved.decoder, ids: decoderInputIDs, context: decoder, parameters: p)
+        phaseSeconds.embeddingsForward = Self.seconds(since: start)
+
+        start = Self.now()
+        var hidden = saved.encoder.embeddingNorm.out
+        for (l, layer) in saved.encoder.layers.enumerated() {
+            EncoderLayer.forward(
+                saved: layer, input: hidden, keyMask: saved.keyMask, tensors: tensors.encoder.layers[l],
+                parameters: p, context: encoder, layer: l, scratch: saved.scratch)
+            hidden = layer.end.out
+        }
+        Normalization.forward(
+            saved.encoder.final, input: hidden,
+            weights: NormWeights(tensors.encoder.final, kind: config.lnType, in: p),
+            rows: rows * S, channels: D)
+        let encoderOutput = UnsafePointer(saved.encoder.final.out)
+        phaseSeconds.encoderForward = Self.seconds(since: start)
+
+        start = Self.now()
+        hidden = saved.decoder.embeddingNorm.out
+        for (l, layer) in saved.decoder.layers.enumerated() {
+            DecoderLayer.forward(
+                saved: layer, input: hidden, encoderOutput: encoderOutput, keyMask: saved.keyMask,
+                tensors: tensors.decoder.layers[l], parameters: p, context: decoder, layer: l,
+                scratch: saved.scratch)
+            hidden = layer.end.out
+        }
+        Normalization.forward(
+            saved.decoder.final, input: hidden,
+            weights: NormWeights(tensors.decoder.final, kind: config.lnType, in: p),
+            rows: rows * T, channels: D)
+        phaseSeconds.decoderForward = Self.seconds(since: start)
+
+        start = Self.now()
+        Linear.forward(
+            out: saved.logits, input: saved.decoder.final.out, kernel: p + tensors.lmHead, bias: nil,
+            rows: rows * T,
+            inputs: D, outputs: V)
+        let loss = CrossEntropy.forward(
+            logSumExp: saved.logSumExp, logits: saved.logits, labels: labels, rows: rows * T, classes: V)
+        phaseSeconds.headForward = Self.seconds(since: start)
+        return loss
+    }
+
+    /// Copies the batch's token arrays into the preallocated buffers, checking every id's range.
+    private func copyTokens(_ batch: Batch) {
+        let (S, T) = (config.maxTextLength, config.imageLength)
+        for i in 0..<rows * S {
+            let id = batch.inputIDs[i]
+            precondition(
+                id >= 0 && Int(id) < config.encoderVocabSize, "input id \(id) outside [0, encoder_vocab_size)"
+            )
+            inputIDs[i] = id
+            saved.keyMask[i] = batch.attentionMask[i] != 0 ? 1 : 0
+        }
+        for i in 0..<rows * T {
+            let id = batch.decoderInputIDs[i]
+            let label = batch.labels[i]
+            precondition(
+                id >= 0 && Int(id) < config.imageClasses,
+                "decoder input id \(id) outside [0, image_vocab_size]")
+            precondition(
+                label >= 0 && Int(label) < config.imageClasses, "label \(label) outside [0, image_vocab_size]"
+            )
+            decoderInputIDs[i] = id
+            labels[i] = label
+        }
+    }
+
+    /// embedded = tokens[ids] * (sqrt(D) if scale_embedding) + positions; then layernorm_embedding and dropout.
+    private func embed(
+        _ t: StackTensors, _ stack: StackActivations, ids: UnsafePointer<Int32>, context: StackContext,
+        parameters p: UnsafeMutablePointer<Float>
+    ) {
+        let D = config.dModel
+        Embedding.forward(
+            out: stack.embedded, ids: ids, table: p + t.tokens,
+            positions: t.positions.map { UnsafePointer(p + $0) },
+            tokenScale: tokenScale, rows: context.rows, length: context.length, channels: D)
+        Normalization.forward(
+            stack.embeddingNorm, input: stack.embedded,
+            weights: NormWeights(t.embeddingNorm, kind: config.lnType, in: p),
+            rows: context.rows, channels: D)
+        if let mask = context.mask(config.dropout, .embedding, layer: -1) {
+            mask.apply(out: stack.embeddingNorm.out, input: stack.embeddingNorm.out, count: context.rows * D)
+        }
+    }
+
+    var tokenScale: Float { config.scaleEmbedding ? Float(config.dModel).squareRoot() : 1 }
+}

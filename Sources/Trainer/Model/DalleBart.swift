@@ -1,0 +1,104 @@
+// DalleBart (dalle-mini 0.1.5) training forward and backward over one flat parameter buffer.
+//
+// Dimension glossary (the only abbreviations used in Trainer):
+//   B: batch per rank            S: text (encoder) length, max_text_length
+//   T: image (decoder) length    D: d_model;  H: heads;  K: head size, D / H
+//   F: FFN width                 Vt, Vi: text and image vocabularies (the LM head has Vi + 1 classes)
+import Dispatch
+import Shards
+
+/// Wall-clock seconds of each phase of the last forward and backward.
+public struct PhaseSeconds: Sendable, Equatable {
+    public var embeddingsForward = 0.0
+    public var encoderForward = 0.0
+    public var decoderForward = 0.0
+    public var headForward = 0.0
+    public var headBackward = 0.0
+    public var decoderBackward = 0.0
+    public var encoderBackward = 0.0
+    public var embeddingsBackward = 0.0
+
+    public init() {}
+
+    /// (name, seconds) in execution order.
+    public var named: [(name: String, seconds: Double)] {
+        [
+            ("embeddings forward", embeddingsForward), ("encoder forward", encoderForward),
+            ("decoder forward", decoderForward), ("lm head + loss forward", headForward),
+            ("lm head + loss backward", headBackward), ("decoder backward", decoderBackward),
+            ("encoder backward", encoderBackward), ("embeddings backward", embeddingsBackward),
+        ]
+    }
+}
+
+/// The DalleBart model: parameter layout, activation arena (allocated once for batch size B) and
+/// the training-mode forward/backward. Parameters and gradients are flat buffers over `layout`.
+public final class DalleBart {
+    public let config: DalleBartConfig
+    public let layout: ParameterLayout
+    /// Rows the arena holds (B).
+    public let batchSize: Int
+    let tensors: ModelTensors
+    let saved: ModelActivations
+    private let arena: ActivationArena
+    let inputIDs: UnsafeMutablePointer<Int32>  // (B, S)
+    let decoderInputIDs: UnsafeMutablePointer<Int32>  // (B, T)
+    let labels: UnsafeMutablePointer<Int32>  // (B, T)
+    var rows = 0
+    var dropoutKey: DropoutKey?
+    let residualGains: (encoder: Float, decoder: Float)
+    /// Per-phase timings of the last forward and backward.
+    public internal(set) var phaseSeconds = PhaseSeconds()
+
+    /// Validates `config` and allocates the activation arena for `batchSize` rows.
+    public init(config: DalleBartConfig, batchSize: Int) throws {
+        try config.validate()
+        guard batchSize >= 1 else {
+            throw ConfigError.outOfRange(
+                key: "batch_size", value: "\(batchSize)", requirement: "must be at least 1")
+        }
+        self.config = config
+        self.batchSize = batchSize
+        layout = ParameterLayout(config: config)
+        tensors = layout.tensors
+        var counter = ArenaBuilder(base: nil)
+        _ = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &counter)
+        arena = ActivationArena(count: counter.used)
+        var builder = ArenaBuilder(base: arena.pointer)
+        saved = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &builder)
+        inputIDs = .allocate(capacity: batchSize * config.maxTextLength)
+        decoderInputIDs = .allocate(capacity: batchSize * config.imageLength)
+        labels = .allocate(capacity: batchSize * config.imageLength)
+        residualGains = Initialization.residualGains(config)
+    }
+
+    deinit {
+        inputIDs.deallocate()
+        decoderInputIDs.deallocate()
+        labels.deallocate()
+    }
+
+    /// Floats held by the activation arena (saved activations and backward scratch).
+    public var activationCount: Int { arena.count }
+
+    /// (B, T, Vi + 1) logits of the last forward (rows of the last batch only).
+    public var logits: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: saved.logits, count: rows * config.imageLength * config.imageClasses)
+    }
+
+    func context(isDecoder: Bool) -> StackContext {
+        StackContext(
+            isDecoder: isDecoder, batch: rows, length: isDecoder ? config.imageLength : config.maxTextLength,
+            textLength: config.maxTextLength, channels: config.dModel,
+            heads: isDecoder ? config.decoderAttentionHeads : config.encoderAttentionHeads,
+            width: isDecoder ? config.decoderFFNDim : config.encoderFFNDim, kind: config.lnType,
+            activation: config.activationFunction,
+            residualGain: isDecoder ? residualGains.decoder : residualGains.encoder,
+            cosineTau: config.useCosineAttention ? config.tauInit : nil, dropout: dropoutKey,
+            dropoutRate: config.dropout, attentionDropoutRate: config.attentionDropout,
+            activationDropoutRate: config.activationDropout)
+    }
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    static func seconds(since start: UInt64) -> Double { Double(now() - start) * 1e-9 }
+}

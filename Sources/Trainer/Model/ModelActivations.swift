@@ -1,0 +1,161 @@
+// The saved activations and backward scratch of the whole model, laid out in the arena.
+
+/// One attention block with its residual: output = input * gain + dropout(after(attention(before(input)))).
+struct AttentionBlockActivations {
+    var before: NormActivations  // (N, D)
+    var attention: AttentionActivations
+    var attended: UnsafeMutablePointer<Float>  // (N, D) attention output
+    var after: NormActivations  // (N, D)
+    var output: UnsafeMutablePointer<Float>  // (N, D)
+}
+
+/// One layer: attention block(s), feed-forward block, residual sum and optional swinv2 end norm.
+struct LayerActivations {
+    var selfAttention: AttentionBlockActivations
+    var crossAttention: AttentionBlockActivations?
+    var feedForward: FeedForwardActivations
+    var feedForwardOut: UnsafeMutablePointer<Float>  // (N, D)
+    var sum: UnsafeMutablePointer<Float>  // (N, D) residual sum; the layer output when `end` is absent
+    var end: NormActivations  // (N, D) out is the layer output
+}
+
+/// Encoder or decoder: embedding sum, its norm (whose output is layer 0's input), layers, final norm.
+struct StackActivations {
+    var embedded: UnsafeMutablePointer<Float>  // (N, D)
+    var embeddingNorm: NormActivations  // (N, D)
+    var layers: [LayerActivations]
+    var final: NormActivations  // (N, D) the stack output
+}
+
+/// Scratch overwritten during backward (and the dropout replays during forward).
+struct BackwardScratch {
+    var attention: AttentionScratch
+    var feedForward: FeedForwardScratch
+    /// 8 x (Nmax, D): 0-1 the layer-to-layer stream, 2-4 inside a layer, 5-7 inside an attention block.
+    var gradients: [UnsafeMutablePointer<Float>]
+    var dEncoder: UnsafeMutablePointer<Float>  // (B*S, D)
+    var droppedProbabilities: UnsafeMutablePointer<Float>  // (max Tq*Tk)
+}
+
+/// Everything the model keeps between forward and backward.
+struct ModelActivations {
+    var encoder: StackActivations
+    var decoder: StackActivations
+    var logits: UnsafeMutablePointer<Float>  // (B*T, Vi+1)
+    var dLogits: UnsafeMutablePointer<Float>  // (B*T, Vi+1)
+    var logSumExp: UnsafeMutablePointer<Float>  // (B*T)
+    var keyMask: UnsafeMutablePointer<Float>  // (B, S) 1 for real text tokens
+    var scratch: BackwardScratch
+
+    init(config: DalleBartConfig, tensors: ModelTensors, batchSize: Int, arena: inout ArenaBuilder) {
+        let (B, S, T, D) = (batchSize, config.maxTextLength, config.imageLength, config.dModel)
+        let maxRows = B * max(S, T)
+        let maxWidth = max(config.encoderFFNDim, config.decoderFFNDim)
+        let scores = max(T * T, T * S, S * S)
+        let dropped = arena.take(scores)
+        func attention(
+            queryRows: Int, keyRows: Int, heads: Int, queryLength: Int, keyLength: Int, t: AttentionTensors
+        )
+            -> AttentionActivations
+        {
+            let cosine = config.useCosineAttention
+            let query = arena.take(queryRows * D)
+            let key = arena.take(keyRows * D)
+            let value = arena.take(keyRows * D)
+            let queryUnit = cosine ? arena.take(queryRows * D) : query
+            let keyUnit = cosine ? arena.take(keyRows * D) : key
+            let queryNorm = cosine ? arena.take(queryRows * heads) : query
+            let keyNorm = cosine ? arena.take(keyRows * heads) : key
+            let probabilities = arena.take(B * heads * queryLength * keyLength)
+            let context = arena.take(queryRows * D)
+            let scaled = t.headScale != nil ? arena.take(queryRows * D) : context
+            let mid = arena.norm(t.mid, rows: queryRows, width: D, input: scaled)
+            return AttentionActivations(
+                query: query, key: key, value: value, queryUnit: queryUnit, keyUnit: keyUnit,
+                queryNorm: queryNorm,
+                keyNorm: keyNorm, probabilities: probabilities, context: context, scaled: scaled, mid: mid,
+                dropped: dropped)
+        }
+        func block(
+            _ t: AttentionTensors, input: UnsafeMutablePointer<Float>, rows: Int, queryLength: Int,
+            keyLength: Int
+        )
+            -> AttentionBlockActivations
+        {
+            let before = arena.norm(t.before, rows: rows, width: D, input: input)
+            let saved = attention(
+                queryRows: rows, keyRows: B * keyLength, heads: t.heads, queryLength: queryLength,
+                keyLength: keyLength, t: t)
+            let attended = arena.take(rows * D)
+            let after = arena.norm(t.after, rows: rows, width: D, input: attended)
+            return AttentionBlockActivations(
+                before: before, attention: saved, attended: attended, after: after,
+                output: arena.take(rows * D))
+        }
+        func feedForward(_ t: FeedForwardTensors, input: UnsafeMutablePointer<Float>, rows: Int)
+            -> FeedForwardActivations
+        {
+            let F = t.width
+            let inputNorm = arena.norm(t.input, rows: rows, width: D, input: input)
+            let gate = arena.take(rows * F)
+            let activated = arena.take(rows * F)
+            let linear = t.linear != nil ? arena.take(rows * F) : activated
+            let hidden = t.linear != nil ? arena.take(rows * F) : activated
+            let hiddenNorm = arena.norm(t.hidden, rows: rows, width: F, input: hidden)
+            let projected = arena.take(rows * D)
+            let outputNorm = arena.norm(t.outputNorm, rows: rows, width: D, input: projected)
+            return FeedForwardActivations(
+                input: inputNorm, gate: gate, activated: activated, linear: linear, hidden: hidden,
+                hiddenNorm: hiddenNorm, projected: projected, outputNorm: outputNorm)
+        }
+        func stack(_ t: StackTensors, length: Int, isDecoder: Bool) -> StackActivations {
+            let rows = B * length
+            let embedded = arena.take(rows * D)
+            let embeddingNorm = arena.norm(t.embeddingNorm, rows: rows, width: D, input: embedded)
+            var input = embeddingNorm.out
+            var layers: [LayerActivations] = []
+            for layer in t.layers {
+                let selfBlock = block(
+                    layer.selfAttention, input: input, rows: rows, queryLength: length, keyLength: length)
+                var mid = selfBlock.output
+                var crossBlock: AttentionBlockActivations? = nil
+                if let cross = layer.crossAttention {
+                    crossBlock = block(cross, input: mid, rows: rows, queryLength: length, keyLength: S)
+                    mid = crossBlock!.output
+                }
+                let ffn = feedForward(layer.feedForward, input: mid, rows: rows)
+                let ffnOut = arena.take(rows * D)
+                let sum = arena.take(rows * D)
+                let end = arena.norm(layer.end, rows: rows, width: D, input: sum)
+                layers.append(
+                    LayerActivations(
+                        selfAttention: selfBlock, crossAttention: crossBlock, feedForward: ffn,
+                        feedForwardOut: ffnOut,
+                        sum: sum, end: end))
+                input = end.out
+            }
+            let final = arena.norm(t.final, rows: rows, width: D, input: input)
+            return StackActivations(
+                embedded: embedded, embeddingNorm: embeddingNorm, layers: layers, final: final)
+        }
+        encoder = stack(tensors.encoder, length: S, isDecoder: false)
+        decoder = stack(tensors.decoder, length: T, isDecoder: true)
+        logits = arena.take(B * T * config.imageClasses)
+        dLogits = arena.take(B * T * config.imageClasses)
+        logSumExp = arena.take(B * T)
+        keyMask = arena.take(B * S)
+        let attentionScratch = AttentionScratch(
+            dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
+            dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
+            dScores: arena.take(scores))
+        let feedForwardScratch = FeedForwardScratch(
+            droppedHidden: arena.take(maxRows * maxWidth), hidden: arena.take(maxRows * maxWidth),
+            hiddenPre: arena.take(maxRows * maxWidth), linear: arena.take(maxRows * maxWidth),
+            dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
+            normed: arena.take(maxRows * D))
+        let gradients = (0..<8).map { _ in arena.take(maxRows * D) }
+        scratch = BackwardScratch(
+            attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,
+            dEncoder: arena.take(B * S * D), droppedProbabilities: dropped)
+    }
+}

@@ -1,0 +1,156 @@
+// Data parallelism over MPI, as dalle-mini's pmap (replicated optimizer) or pjit/ZeRO-1
+// (sharded optimizer state): parameter broadcast, gradient averaging, parameter gathering,
+// metric averaging and the replica check. Not here: the model, the optimizer math.
+import Collective
+
+/// The collectives of one training run. Every rank calls the same methods in the same order.
+public final class DataParallel {
+    /// The world the replicas live in.
+    public let comm: Communicator
+    /// True for the pjit / ZeRO-1 mode: each rank updates only its slice of the parameters.
+    public let isSharded: Bool
+    /// Elements per all-reduce bucket (1-4 MiB is the sweet spot here, docs/PERFORMANCE.md).
+    public let bucketCount: Int
+    /// Number of Floats in the parameter (and gradient) buffers.
+    public let parameterCount: Int
+
+    /// Elements per rank slice in sharded mode (`parameterCount / worldSize`, rounded down).
+    public var sliceCount: Int { parameterCount / comm.worldSize }
+
+    /// The ranges of the flat buffers this rank updates: everything when replicated; its
+    /// slice plus the short tail that does not divide into equal slices when sharded.
+    public var updateRanges: [Range<Int>] {
+        guard isSharded else { return [0..<parameterCount] }
+        let slice = comm.rank * sliceCount..<(comm.rank + 1) * sliceCount
+        let tail = comm.worldSize * sliceCount..<parameterCount
+        return tail.isEmpty ? [slice] : [slice, tail]
+    }
+
+    /// Prepares the collectives for buffers of `parameterCount` Floats.
+    public init(comm: Communicator, parameterCount: Int, isSharded: Bool, bucketByteCount: Int = 4 << 20) {
+        precondition(bucketByteCount >= 4, "bucket of \(bucketByteCount) bytes")
+        self.comm = comm
+        self.parameterCount = parameterCount
+        self.isSharded = isSharded
+        self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
+    }
+
+    /// Makes every replica equal to rank 0's parameters (at start and after resume).
+    public func broadcastParameters(_ parameters: FlatBuffer) throws {
+        try comm.broadcast(parameters.buffer, root: 0)
+    }
+
+    /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
+    /// Replicated: in-place all-reduces over buckets; every element is valid afterwards.
+    /// Sharded: a reduce-scatter; only `updateRanges` hold the averaged values afterwards.
+    public func averageGradients(_ gradients: FlatBuffer) throws {
+        precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
+        let scale = 1 / Float(comm.worldSize)
+        if isSharded {
+            let even = comm.worldSize * sliceCount
+            try comm.reduceScatter(UnsafeMutableBufferPointer(start: gradients.pointer, count: even), .sum)
+            try comm.allReduce(
+                UnsafeMutableBufferPointer(start: gradients.pointer + even, count: parameterCount - even),
+                .sum)
+        } else {
+            var start = 0
+            while start < parameterCount {
+                let count = min(bucketCount, parameterCount - start)
+                try comm.allReduce(
+                    UnsafeMutableBufferPointer(start: gradients.pointer + start, count: count), .sum)
+                start += count
+            }
+        }
+        if comm.worldSize > 1 {
+            for range in updateRanges {
+                scaleInPlace(gradients.pointer + range.lowerBound, range.count, scale)
+            }
+        }
+    }
+
+    /// Sharded mode: every rank receives every slice of the updated parameters. No-op when replicated.
+    public func gatherParameters(_ parameters: FlatBuffer) throws {
+        guard isSharded else { return }
+        try comm.allGather(
+            UnsafeMutableBufferPointer(start: parameters.pointer, count: comm.worldSize * sliceCount))
+    }
+
+    /// Sharded mode: every rank receives every slice of the optimizer moments (before a
+    /// checkpoint, so that rank 0 can write complete state). No-op when replicated.
+    public func gatherOptimizerState(m: FlatBuffer, v: FlatBuffer) throws {
+        guard isSharded else { return }
+        let even = comm.worldSize * sliceCount
+        try comm.allGather(UnsafeMutableBufferPointer(start: m.pointer, count: even))
+        try comm.allGather(UnsafeMutableBufferPointer(start: v.pointer, count: even))
+    }
+
+    /// Global L2 norm of the averaged gradients (over `updateRanges`, summed over ranks when sharded).
+    public func globalNorm(_ gradients: FlatBuffer) throws -> Double {
+        var sumOfSquares = 0.0
+        for range in updateRanges where !(isSharded && range.lowerBound >= comm.worldSize * sliceCount) {
+            sumOfSquares += Self.sumOfSquares(gradients.pointer + range.lowerBound, range.count)
+        }
+        if isSharded {
+            sumOfSquares = try comm.allReduce(sumOfSquares, .sum)
+            let even = comm.worldSize * sliceCount
+            sumOfSquares += Self.sumOfSquares(gradients.pointer + even, parameterCount - even)
+        }
+        return sumOfSquares.squareRoot()
+    }
+
+    /// Means of per-rank metrics (loss, ...), in Double.
+    public func averageMetrics(_ values: [Double]) throws -> [Double] {
+        var copy = values
+        try copy.withUnsafeMutableBufferPointer { try comm.average($0) }
+        return copy
+    }
+
+    /// Compares a checksum of every replica's parameters; throws naming the ranks' disagreement
+    /// (silent replica drift is the classic data-parallel bug).
+    public func verifyReplicas(_ parameters: FlatBuffer, step: Int) throws {
+        let local = Int64(bitPattern: Self.checksum(parameters))
+        let low = try comm.allReduce(local, .min)
+        let high = try comm.allReduce(local, .max)
+        guard low == high else { throw ReplicaMismatch(step: step, rank: comm.rank, checksum: local) }
+    }
+
+    /// A 64-bit hash of the exact bits of `buffer`.
+    public static func checksum(_ buffer: FlatBuffer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let words = UnsafeRawPointer(buffer.pointer).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<buffer.count {
+            hash = (hash ^ UInt64(words[i])) &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    static func sumOfSquares(_ pointer: UnsafePointer<Float>, _ count: Int) -> Double {
+        var total = 0.0
+        var start = 0
+        // Float partial sums over short runs keep the loop vectorized; Double between runs.
+        while start < count {
+            let end = min(start + 4096, count)
+            var partial: Float = 0
+            for i in start..<end { partial += pointer[i] * pointer[i] }
+            total += Double(partial)
+            start = end
+        }
+        return total
+    }
+
+    private func scaleInPlace(_ pointer: UnsafeMutablePointer<Float>, _ count: Int, _ scale: Float) {
+        for i in 0..<count { pointer[i] *= scale }
+    }
+}
+
+/// Replicas whose parameters differ: the run must stop.
+public struct ReplicaMismatch: Error, CustomStringConvertible {
+    public let step: Int
+    public let rank: Int
+    public let checksum: Int64
+    public var description: String {
+        "replica check failed at step \(step): parameters differ across ranks (rank \(rank) checksum "
+            + "\(String(UInt64(bitPattern: checksum), radix: 16))); the replicas drifted apart, "
+            + "which makes the run invalid: resume from the last checkpoint"
+    }
+}

@@ -1,0 +1,88 @@
+// Building a run: options -> model, data, replicas identical by broadcast, resume position.
+// Rank 0 alone touches the output directory; its failures reach every rank as errors.
+import Collective
+import Foundation
+import Shards
+
+extension TrainingLoop {
+    /// Prepares a run on every rank: validates options, prepares data (rank 0), builds the
+    /// model, initializes (rank 0) or resumes parameters and broadcasts them to every replica.
+    public static func prepare(comm: Communicator, options: TrainingOptions) throws -> TrainingLoop {
+        try options.validate()
+        let config = try TrainingSetup.modelConfig(options)
+        let tokenizer = try TrainingSetup.tokenizer(options, config: config)
+        try rootFirst(comm) {
+            try FileManager.default.createDirectory(
+                atPath: options.outputDir, withIntermediateDirectories: true)
+            try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
+            try TrainingSetup.prepareSyntheticData(options, config: config)
+        }
+        let dataset = try TrainingSetup.dataset(
+            at: options.data, options: options, config: config, flag: "--data")
+        let evaluation = try options.evalData.map {
+            (
+                try TrainingSetup.dataset(at: $0, options: options, config: config, flag: "--eval-data"),
+                tokenizer
+            )
+        }
+        let microGlobalBatch = comm.worldSize * options.perDeviceTrainBatchSize
+        guard dataset.manifest.recordCount >= microGlobalBatch * options.gradientAccumulationSteps else {
+            throw SetupError(
+                "--batch-size \(options.perDeviceTrainBatchSize) x \(comm.worldSize) rank(s) x "
+                    + "--gradient-accumulation-steps \(options.gradientAccumulationSteps) needs more records than "
+                    + "the \(dataset.manifest.recordCount) of \(dataset.directory.path)")
+        }
+        let stepsPerEpoch =
+            dataset.manifest.recordCount / microGlobalBatch / options.gradientAccumulationSteps
+        let totalSteps = options.maxSteps ?? options.numTrainEpochs * stepsPerEpoch
+        let model = try DalleBart(config: config, batchSize: options.perDeviceTrainBatchSize)
+        let loop = try TrainingLoop(
+            comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
+            evaluation: evaluation, totalSteps: totalSteps)
+        if comm.isRoot {
+            Initialization.initialize(
+                loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
+        }
+        let resumed = try loop.resumeIfRequested()
+        try loop.parallel.broadcastParameters(loop.parameters)
+        try loop.startReader(cursor: resumed?.dataCursors.first)
+        try loop.parallel.verifyReplicas(loop.parameters, step: loop.step)
+        if comm.isRoot { loop.announce(resumedFrom: resumed) }
+        return loop
+    }
+
+    /// Runs `body` on rank 0, then tells every rank whether it failed (so no rank hangs).
+    static func rootFirst(_ comm: Communicator, _ body: () throws -> Void) throws {
+        var message: [UInt8] = []
+        if comm.isRoot {
+            do { try body() } catch { message = Array("\(error)".utf8) }
+        }
+        let received = try comm.broadcast(message)
+        if !received.isEmpty {
+            throw SetupError(
+                comm.isRoot ? String(decoding: received, as: UTF8.self) : "rank 0 failed during setup")
+        }
+    }
+
+    /// The reader settings for this rank.
+    func readerOptions() -> ReaderOptions {
+        ReaderOptions(
+            seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
+            batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
+            decoderStartTokenID: Int32(config.decoderStartTokenID),
+            blankCaptionProbability: options.blankCaptionProb)
+    }
+
+    private func announce(resumedFrom state: TrainerState?) {
+        let parameterCount = model.layout.count
+        var text =
+            "dalle-train: \(options.model) model, \(parameterCount) parameters, \(comm.worldSize) rank(s) x "
+        text +=
+            "batch \(options.perDeviceTrainBatchSize) x accumulation \(options.gradientAccumulationSteps) "
+        text += "= \(globalBatchSize) records per step, \(totalSteps) steps"
+        text += options.shardOptimizerState ? ", sharded optimizer state" : ""
+        if let state { text += "; resumed at step \(state.step)" }
+        progress.note(text)
+        if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
+    }
+}

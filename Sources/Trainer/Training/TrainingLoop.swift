@@ -1,0 +1,160 @@
+// The training loop: step() is a straight sequence (batches -> forward -> backward ->
+// average -> clip -> update -> gather), and run() repeats it with logging, evaluation,
+// checkpoints and stop signals. Setup lives in TrainingLoop+Setup.swift, checkpoints in
+// TrainingLoop+Checkpoint.swift.
+import Collective
+import Foundation
+import Shards
+
+/// How a run ended.
+public enum TrainingOutcome: Equatable, Sendable {
+    /// Reached the last step; a final checkpoint was written.
+    case finished(step: Int)
+    /// A stop signal arrived; a checkpoint was written at `step` and the run should be resumed.
+    case stoppedBySignal(step: Int)
+    /// Stopped where the caller asked (`run(pausingAt:)`), after writing a checkpoint.
+    case paused(step: Int)
+}
+
+/// What one optimizer step measured (averaged over ranks where it matters).
+public struct StepResult: Sendable {
+    public var loss: Double
+    public var gradientNorm: Double
+    public var learningRate: Float
+    public var isSkipped: Bool
+    public var isStopRequested: Bool
+}
+
+/// One data-parallel training run on this rank.
+public final class TrainingLoop {
+    let comm: Communicator
+    public let options: TrainingOptions
+    public let config: DalleBartConfig
+    let model: DalleBart
+    public let parameters: FlatBuffer
+    let gradients: FlatBuffer
+    public let optimizer: AdamW
+    let parallel: DataParallel
+    let schedule: LearningRateSchedule
+    let dataset: Dataset
+    let encoder: BartTokenizer
+    /// This rank's training data; started after the resume position is known.
+    private(set) var reader: RankReader!
+    let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
+    let totalSteps: Int
+    let metrics: MetricsLog
+    let tensorBoard: TensorBoardWriter
+    var progress: ProgressLine
+    let store: CheckpointStore
+    var timer = PhaseTimer()
+
+    /// Optimizer steps completed.
+    public internal(set) var step = 0
+    /// Records consumed over all ranks.
+    public internal(set) var samples = 0
+    /// Seconds of training (checkpoint writes excluded), carried across resumes.
+    public internal(set) var trainTime = 0.0
+    /// Updates skipped because the loss or the gradients were not finite.
+    public internal(set) var skippedSteps = 0
+    var consecutiveSkips = 0
+    /// Every logged loss in order (for tests of resume equivalence).
+    public internal(set) var lossHistory: [Double] = []
+    /// Consecutive non-finite steps after which the run stops.
+    public static let maximumConsecutiveSkips = 5
+
+    init(
+        comm: Communicator, options: TrainingOptions, config: DalleBartConfig, model: DalleBart,
+        dataset: Dataset, encoder: BartTokenizer, evaluation: (Dataset, BartTokenizer)?, totalSteps: Int
+    ) throws {
+        self.comm = comm
+        self.options = options
+        self.config = config
+        self.model = model
+        self.dataset = dataset
+        self.encoder = encoder
+        self.evaluation = evaluation
+        self.totalSteps = totalSteps
+        parameters = FlatBuffer(count: model.layout.count)
+        gradients = FlatBuffer(count: model.layout.count)
+        optimizer = AdamW(parameterCount: model.layout.count, hyperparameters: options.adamW)
+        parallel = DataParallel(
+            comm: comm, parameterCount: model.layout.count, isSharded: options.shardOptimizerState)
+        schedule = try options.learningRateSchedule(totalSteps: totalSteps)
+        let outputDirectory = URL(fileURLWithPath: options.outputDir)
+        metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
+        tensorBoard = try TensorBoardWriter(directory: outputDirectory, isActive: comm.isRoot)
+        progress = ProgressLine(
+            isActive: comm.isRoot, totalSteps: totalSteps, logInterval: options.logInterval)
+        store = CheckpointStore(directory: outputDirectory.appendingPathComponent("checkpoints"))
+    }
+
+    /// Starts the background reader at `cursor` (a resumed position) or at the beginning.
+    func startReader(cursor: DataCursor?) throws {
+        reader = try RankReader(dataset: dataset, options: readerOptions(), encoder: encoder, cursor: cursor)
+    }
+
+    /// Rows of one rank's micro-batch.
+    var batchSize: Int { options.perDeviceTrainBatchSize }
+    /// Records per optimizer step over all ranks.
+    var globalBatchSize: Int { comm.worldSize * batchSize * options.gradientAccumulationSteps }
+
+    /// One optimizer step. Every rank calls the same collectives in the same order.
+    public func trainStep() throws -> StepResult {
+        let accumulation = options.gradientAccumulationSteps
+        gradients.zero()
+        var lossSum = 0.0
+        for micro in 0..<accumulation {
+            let batch = try timer.measure(.data) { try reader.next() }
+            let key = DropoutKey(
+                seed: UInt64(options.seed), step: UInt64(step * accumulation + micro), rank: UInt64(comm.rank)
+            )
+            let loss = timer.measure(.forward) {
+                model.forward(parameters: parameters, batch: batch, dropout: key)
+            }
+            timer.measure(.backward) {
+                model.backward(
+                    parameters: parameters, gradients: gradients, gradientScale: 1 / Float(accumulation))
+            }
+            lossSum += Double(loss)
+        }
+        // Loss and the stop flag travel together: one small all-reduce per step.
+        let stopFlag: Double = StopSignals.isStopRequested ? 1 : 0
+        let (averaged, norm) = try timer.measure(.allreduce) {
+            try parallel.averageGradients(gradients)
+            let averaged = try parallel.averageMetrics([lossSum / Double(accumulation), stopFlag])
+            return (averaged, try parallel.globalNorm(gradients))
+        }
+        let learningRate = schedule.rate(atCount: optimizer.step)
+        let isSkipped = !averaged[0].isFinite || !norm.isFinite
+        if !isSkipped {
+            try timer.measure(.optimizer) {
+                if let maxNorm = options.maxGradNorm, norm > maxNorm {
+                    for range in parallel.updateRanges {
+                        GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxNorm, range: range)
+                    }
+                }
+                applyUpdate(learningRate: learningRate)
+                try parallel.gatherParameters(parameters)
+            }
+        }
+        timer.endStep()
+        step += 1
+        samples += globalBatchSize
+        return StepResult(
+            loss: averaged[0], gradientNorm: norm, learningRate: learningRate, isSkipped: isSkipped,
+            isStopRequested: averaged[1] > 0)
+    }
+
+    /// AdamW on this rank's update ranges; the step count advances once.
+    private func applyUpdate(learningRate: Float) {
+        let nextStep = optimizer.step + 1
+        for range in parallel.updateRanges {
+            AdamW.update(
+                parameters: parameters.pointer + range.lowerBound, m: optimizer.m.pointer + range.lowerBound,
+                v: optimizer.v.pointer + range.lowerBound, gradients: gradients.pointer + range.lowerBound,
+                count: range.count, step: nextStep, learningRate: learningRate,
+                hyperparameters: optimizer.hyperparameters)
+        }
+        optimizer.step = nextStep
+    }
+}

@@ -1,0 +1,106 @@
+// Resolving a run's inputs before the first step: the model configuration (preset or
+// dalle-mini config.json), the tokenizer, and the training data (the built-in synthetic
+// dataset by default). Everything is checked here, with the option named, before training.
+import Foundation
+import Shards
+
+/// A setup problem found before training, naming the option at fault.
+public struct SetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Inputs of a run, resolved from `TrainingOptions`.
+public enum TrainingSetup {
+    /// Records of the built-in synthetic dataset (generated once into the output directory).
+    public static let syntheticRecordCount = 16_384
+    /// Seed of the built-in synthetic dataset (fixed, so every run sees the same data).
+    public static let syntheticSeed: UInt64 = 20_221_125
+
+    /// The model configuration: a preset name, a config.json file, or a directory holding one;
+    /// dropout overrides from the options applied and the result validated.
+    public static func modelConfig(_ options: TrainingOptions) throws -> DalleBartConfig {
+        var config: DalleBartConfig
+        let presets = ["tiny", "small", "micro", "mini", "mega"]
+        if presets.contains(options.model) {
+            config = try DalleBartConfig.preset(options.model)
+        } else {
+            var url = URL(fileURLWithPath: options.model)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                throw SetupError(
+                    "--model \(options.model): neither a preset (\(presets.joined(separator: ", "))) "
+                        + "nor an existing config.json or directory")
+            }
+            if isDirectory.boolValue { url.appendPathComponent("config.json") }
+            config = try DalleBartConfig.load(contentsOf: url)
+        }
+        if let dropout = options.dropout { config.dropout = Float(dropout) }
+        if let attentionDropout = options.attentionDropout {
+            config.attentionDropout = Float(attentionDropout)
+        }
+        if let activationDropout = options.activationDropout {
+            config.activationDropout = Float(activationDropout)
+        }
+        try config.validate()
+        return config
+    }
+
+    /// The tokenizer (bundled BART unless `--tokenizer`), checked against the text vocabulary.
+    public static func tokenizer(_ options: TrainingOptions, config: DalleBartConfig) throws -> BartTokenizer
+    {
+        let tokenizer =
+            try options.tokenizer.map { try BartTokenizer(directory: URL(fileURLWithPath: $0)) }
+            ?? BartTokenizer.bundled()
+        // BART's <mask> (the last id) never occurs in captions, so it needs no embedding row.
+        guard tokenizer.vocabularySize - 1 <= config.encoderVocabSize else {
+            throw SetupError(
+                "tokenizer has \(tokenizer.vocabularySize) ids but the model's encoder_vocab_size is "
+                    + "\(config.encoderVocabSize); use a matching --tokenizer or --model")
+        }
+        return tokenizer
+    }
+
+    /// Where the built-in synthetic dataset lives for a run.
+    public static func syntheticDirectory(_ options: TrainingOptions) -> URL {
+        URL(fileURLWithPath: options.outputDir).appendingPathComponent("synthetic-data")
+    }
+
+    /// Writes the built-in synthetic dataset when the run uses it and it is not there yet
+    /// (rank 0 only; the other ranks wait at a barrier and then open it).
+    public static func prepareSyntheticData(_ options: TrainingOptions, config: DalleBartConfig) throws {
+        guard options.data == nil else { return }
+        let side = Int(Double(config.imageLength).squareRoot())
+        guard side * side == config.imageLength, side >= 8, config.imageVocabSize >= 32 else {
+            throw SetupError(
+                "the built-in synthetic dataset draws square code grids of at least 8x8 with at least 32 codes; "
+                    + "the model's image_length \(config.imageLength) and image_vocab_size "
+                    + "\(config.imageVocabSize) do not fit; pass --data with shards of matching length")
+        }
+        _ = try SyntheticDataset.ensure(
+            at: syntheticDirectory(options), records: syntheticRecordCount, seed: syntheticSeed,
+            imageLength: config.imageLength, imageVocabSize: config.imageVocabSize, recordsPerShard: 4096)
+    }
+
+    /// Opens a dataset and checks it against the model (image length, code range).
+    public static func dataset(
+        at path: String?, options: TrainingOptions, config: DalleBartConfig, flag: String
+    )
+        throws -> Dataset
+    {
+        let directory = path.map { URL(fileURLWithPath: $0) } ?? syntheticDirectory(options)
+        let dataset = try Dataset(directory: directory)
+        let manifest = dataset.manifest
+        guard manifest.imageLength == config.imageLength else {
+            throw SetupError(
+                "\(flag) \(directory.path): records hold \(manifest.imageLength) image codes, the model "
+                    + "expects image_length \(config.imageLength)")
+        }
+        guard manifest.imageVocabSize <= config.imageVocabSize else {
+            throw SetupError(
+                "\(flag) \(directory.path): codes range over \(manifest.imageVocabSize) values, more than the "
+                    + "model's image_vocab_size \(config.imageVocabSize)")
+        }
+        return dataset
+    }
+}

@@ -1,0 +1,64 @@
+// Gradient averaging, parameter gathering and the replica check, at 1 rank and under mpirun.
+import Collective
+import TestSupport
+import Testing
+import Trainer
+
+@Suite(.serialized)
+struct DataParallelTests {
+    /// Rank r's gradient element i is (r + 1) * i, so the mean is (n + 1) / 2 * i.
+    @Test(arguments: [false, true], [7, 1000, 2_500_003])
+    func averageIsTheMeanOverRanks(isSharded: Bool, count: Int) throws {
+        let comm = try TestWorld.communicator()
+        let n = comm.worldSize
+        let parallel = DataParallel(
+            comm: comm, parameterCount: count, isSharded: isSharded, bucketByteCount: 1 << 20)
+        let gradients = FlatBuffer(count: count)
+        for i in 0..<count { gradients.pointer[i] = Float((comm.rank + 1) * (i % 1000)) }
+        try parallel.averageGradients(gradients)
+        let mean = Float(n + 1) / 2
+        for range in parallel.updateRanges {
+            #expect(range.allSatisfy { gradients.pointer[$0] == mean * Float($0 % 1000) })
+        }
+        let covered = parallel.updateRanges.map(\.count).reduce(0, +)
+        let totalCovered = try comm.allReduce(Int64(covered), .sum)
+        let expectedTotal = isSharded ? count + (n - 1) * (count - n * (count / n)) : n * count
+        #expect(totalCovered == Int64(expectedTotal))
+        // The norm is the same on every rank and equals the closed form.
+        var expectedSquares = 0.0
+        for i in 0..<count {
+            expectedSquares += Double(mean * Float(i % 1000)) * Double(mean * Float(i % 1000))
+        }
+        let norm = try parallel.globalNorm(gradients)
+        #expect(abs(norm - expectedSquares.squareRoot()) <= 1e-5 * expectedSquares.squareRoot())
+    }
+
+    @Test func gatherRebuildsEveryShard() throws {
+        let comm = try TestWorld.communicator()
+        let count = 10 * comm.worldSize + 3
+        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: true)
+        let parameters = FlatBuffer(count: count)
+        for range in parallel.updateRanges {
+            for i in range { parameters.pointer[i] = Float(i) }
+        }
+        try parallel.gatherParameters(parameters)
+        #expect((0..<count).allSatisfy { parameters.pointer[$0] == Float($0) })
+        try parallel.verifyReplicas(parameters, step: 1)
+    }
+
+    @Test func broadcastMakesReplicasEqualAndTheCheckCatchesDrift() throws {
+        let comm = try TestWorld.communicator()
+        let parallel = DataParallel(comm: comm, parameterCount: 100, isSharded: false)
+        let parameters = FlatBuffer(count: 100)
+        for i in 0..<100 { parameters.pointer[i] = Float(comm.rank * 1000 + i) }
+        try parallel.broadcastParameters(parameters)
+        #expect((0..<100).allSatisfy { parameters.pointer[$0] == Float($0) })
+        try parallel.verifyReplicas(parameters, step: 0)
+        if comm.worldSize > 1 {
+            if comm.rank == comm.worldSize - 1 { parameters.pointer[5] += 1 }
+            #expect(throws: ReplicaMismatch.self) { try parallel.verifyReplicas(parameters, step: 2) }
+        }
+        let metrics = try parallel.averageMetrics([Double(comm.rank), 1])
+        #expect(metrics == [Double(comm.worldSize - 1) / 2, 1])
+    }
+}

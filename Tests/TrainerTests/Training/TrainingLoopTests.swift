@@ -1,0 +1,128 @@
+// End-to-end training on a small model and the synthetic data: the loss falls, a paused and
+// resumed run equals an uninterrupted one bit for bit, N ranks equal 1 rank with the whole
+// batch (pmap and sharded modes), and accumulation equals a larger batch. Runs at 1 and N ranks.
+import Collective
+import Foundation
+import TestSupport
+import Testing
+import Trainer
+
+@Suite(.serialized)
+struct TrainingLoopTests {
+    /// Options for a short run of the small test model in `directory/name`.
+    static func options(_ directory: URL, _ name: String, comm: Communicator) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.model = try SmallRun.writeConfig(in: directory, rank: comm.rank)
+        options.tokenizer = SmallRun.tokenizerPath
+        options.outputDir = directory.appendingPathComponent(name).path
+        options.perDeviceTrainBatchSize = 4
+        options.maxSteps = 6
+        options.warmupSteps = 2
+        options.learningRate = 3e-3
+        options.weightDecay = 0.01
+        options.logInterval = 2
+        options.saveSteps = 1000
+        options.seed = 7
+        return options
+    }
+
+    @Test(arguments: [false, true])
+    func pausedAndResumedRunEqualsUninterruptedRun(isSharded: Bool) throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("resume", comm: comm)
+        var options = try Self.options(directory, "whole", comm: comm)
+        options.shardOptimizerState = isSharded
+        let whole = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect(try whole.run() == .finished(step: 6))
+
+        options.outputDir = directory.appendingPathComponent("pieces").path
+        let first = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect(try first.run(pausingAt: 3) == .paused(step: 3))
+        let second = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect(second.step == 3)
+        #expect(try second.run() == .finished(step: 6))
+
+        #expect(first.lossHistory + second.lossHistory == whole.lossHistory)
+        #expect(second.parameters.toArray() == whole.parameters.toArray())
+        #expect(second.optimizer.step == whole.optimizer.step)
+        let (mSecond, mWhole) = (second.optimizer.m.toArray(), whole.optimizer.m.toArray())
+        if !isSharded { #expect(mSecond == mWhole) }  // sharded: only each rank's slice is current
+        #expect(second.samples == whole.samples)
+    }
+
+    @Test func lossFallsOnTheSyntheticData() throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("learn", comm: comm)
+        var options = try Self.options(directory, "run", comm: comm)
+        options.maxSteps = 60
+        options.warmupSteps = 5
+        options.learningRate = 1e-2
+        options.logInterval = 10
+        let loop = try TrainingLoop.prepare(comm: comm, options: options)
+        _ = try loop.run()
+        let first = loop.lossHistory.prefix(3).reduce(0, +) / 3
+        let last = loop.lossHistory.suffix(5).reduce(0, +) / 5
+        #expect(last < first - 1.0, "loss went from \(first) to \(last)")
+        // metrics.jsonl: one well-formed object per log line (rank 0 writes it).
+        if comm.isRoot {
+            let text = try String(
+                contentsOf: URL(fileURLWithPath: options.outputDir).appendingPathComponent("metrics.jsonl"),
+                encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 6)
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["loss"] is Double)
+                #expect(object?["tokens_per_second"] is Double)
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func ranksTogetherEqualOneRankWithTheWholeBatch(isSharded: Bool) throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("parallel", comm: comm)
+        var options = try Self.options(directory, "ranks", comm: comm)
+        options.dropout = 0
+        options.attentionDropout = 0
+        options.maxSteps = 3
+        options.perDeviceTrainBatchSize = 2
+        options.shardOptimizerState = isSharded
+        let together = try TrainingLoop.prepare(comm: comm, options: options)
+        _ = try together.run()
+
+        // The same records in one process: batch = worldSize x 2 (MPI_COMM_SELF, a 1-rank job).
+        let alone = try Communicator.selfOnly()
+        options.outputDir = directory.appendingPathComponent("alone-\(comm.rank)").path
+        options.perDeviceTrainBatchSize = 2 * comm.worldSize
+        options.shardOptimizerState = false
+        let single = try TrainingLoop.prepare(comm: alone, options: options)
+        _ = try single.run()
+        expectClose(
+            name: "parameters after 3 steps", actual: together.parameters.toArray(),
+            expected: single.parameters.toArray(), atol: 1e-6, rtol: 1e-5)
+        for (a, b) in zip(together.lossHistory, single.lossHistory) { #expect(abs(a - b) <= 1e-5) }
+    }
+
+    @Test func accumulatedMicroBatchesEqualOneLargerBatch() throws {
+        let comm = try Communicator.selfOnly()
+        let world = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("accumulate-\(world.rank)", comm: comm)
+        var options = try Self.options(directory, "accumulated", comm: comm)
+        options.dropout = 0
+        options.attentionDropout = 0
+        options.maxSteps = 3
+        options.perDeviceTrainBatchSize = 2
+        options.gradientAccumulationSteps = 2
+        let accumulated = try TrainingLoop.prepare(comm: comm, options: options)
+        _ = try accumulated.run()
+        options.outputDir = directory.appendingPathComponent("large").path
+        options.perDeviceTrainBatchSize = 4
+        options.gradientAccumulationSteps = 1
+        let large = try TrainingLoop.prepare(comm: comm, options: options)
+        _ = try large.run()
+        expectClose(
+            name: "parameters after 3 steps", actual: accumulated.parameters.toArray(),
+            expected: large.parameters.toArray(), atol: 1e-6, rtol: 1e-5)
+    }
+}
