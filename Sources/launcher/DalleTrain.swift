@@ -20,6 +20,7 @@ struct DalleTrain: ParsableCommand {
             SelfCheckCommand.self,
             Bench.self,
             BenchAllReduce.self,
+            BenchReader.self,
         ],
         defaultSubcommand: Train.self)
 

@@ -1,10 +1,10 @@
-// `dalle-train synth`: writes the built-in synthetic shapes dataset; `--benchmark` then
-// measures one rank's reader throughput on it.
+// `dalle-train synth` writes the built-in synthetic shapes dataset; `dalle-train bench-reader`
+// measures one rank's reader throughput (and optionally streaming zstd) on any dataset.
 import ArgumentParser
 import Foundation
 import Shards
 
-/// Writes (or reuses) the synthetic dataset, optionally benchmarking the reader on it.
+/// Writes (or reuses, when complete and identical) the synthetic dataset.
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the built-in synthetic dataset (captioned shapes and their code grids).")
@@ -21,47 +21,59 @@ struct Synth: ParsableCommand {
     @Option(help: "Records per shard file.")
     var recordsPerShard = 50_000
 
-    @Flag(help: "Then measure records/s of one rank's reader (read, decompress, tokenize, collate).")
-    var benchmark = false
-
-    @Option(help: "Benchmark: ranks to simulate (rank 0 is measured).")
-    var worldSize = 1
-
-    @Option(help: "Benchmark: rows per rank per step.")
-    var batchSize = 8
-
-    @Option(help: "Benchmark: measured steps.")
-    var steps = 2000
-
-    @Option(help: "Benchmark: also stream this many MiB of float32 through zstd (0: skip).")
-    var zstdMebibytes = 0
-
-    @Option(help: "Benchmark: zstd compression level.")
-    var zstdLevel: Int32 = 3
-
-    @Option(help: "Benchmark: zstd worker threads (0: compress in the calling thread).")
-    var zstdWorkers = 2
-
     func validate() throws {
         guard records > 0, recordsPerShard > 0 else {
             throw ValidationError("--records and --records-per-shard must be positive")
         }
-        guard worldSize > 0, batchSize > 0, steps > 0 else {
-            throw ValidationError("--world-size, --batch-size and --steps must be positive")
-        }
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: output)
         let start = Date()
         let dataset = try SyntheticDataset.ensure(
-            at: url, records: records, seed: seed, recordsPerShard: recordsPerShard)
+            at: URL(fileURLWithPath: output), records: records, seed: seed, recordsPerShard: recordsPerShard)
         print(
             String(
                 format: "synthetic dataset: %d records in %d shards at %@ (%.1f s)",
                 dataset.manifest.recordCount,
                 dataset.manifest.shards.count, output, Date().timeIntervalSince(start)))
-        guard benchmark else { return }
+    }
+}
+
+/// Records/s of one rank's training reader: read, verify, decompress, tokenize, collate.
+struct BenchReader: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-reader", abstract: "Measure one rank's data reader throughput on a dataset.")
+
+    @Option(help: "Dataset directory (from import or synth).")
+    var data: String
+
+    @Option(help: "Ranks to simulate (rank 0 is measured).")
+    var worldSize = 1
+
+    @Option(help: "Rows per rank per step.")
+    var batchSize = 8
+
+    @Option(help: "Measured steps.")
+    var steps = 2000
+
+    @Option(help: "Also stream this many MiB of float32 through zstd next to the dataset (0: skip).")
+    var zstdMebibytes = 0
+
+    @Option(help: "zstd compression level.")
+    var zstdLevel: Int32 = 3
+
+    @Option(help: "zstd worker threads (0: compress in the calling thread).")
+    var zstdWorkers = 2
+
+    func validate() throws {
+        guard worldSize > 0, batchSize > 0, steps > 0, zstdMebibytes >= 0 else {
+            throw ValidationError("--world-size, --batch-size, --steps must be positive")
+        }
+    }
+
+    func run() throws {
+        let url = URL(fileURLWithPath: data)
+        let dataset = try Dataset(directory: url)
         let (encoder, encoderName) = try benchmarkEncoder()
         let options = ReaderOptions(
             seed: 1, rank: 0, worldSize: worldSize, batchSize: batchSize, maxTextLength: 64,

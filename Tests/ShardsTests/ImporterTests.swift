@@ -91,10 +91,43 @@ import Testing
     }
 }
 
-@Suite struct ImporterNumberTests {
-    @Test func onlyExactIntegersAreCodes() throws {
-        let values = try #require(
-            try JSONSerialization.jsonObject(with: Data("[1, 2.0, 2.5, true, \"3\"]".utf8)) as? [Any])
-        #expect(values.map(Importer.integer) == [1, 2, nil, nil, nil])
+@Suite struct RecordScannerTests {
+    func scan(_ text: String, vocabulary: Int = 100) throws -> (String?, [UInt16]?) {
+        var codes: [UInt16] = []
+        let (caption, hasEncoding) = try RecordScanner.scan(
+            ArraySlice(Array(text.utf8)), captionKey: Array("caption".utf8),
+            encodingKey: Array("encoding".utf8),
+            imageVocabSize: vocabulary, codes: &codes)
+        return (caption.map { String(decoding: $0, as: UTF8.self) }, hasEncoding ? codes : nil)
+    }
+
+    @Test func decodesEscapesAndSkipsOtherValues() throws {
+        let text =
+            #"{"meta": {"a": [1, -2.5e3, null, true, {"b": "}"}]}, "caption": "q\"\\\/\n\u00e9\ud83d\ude00", "#
+            + #""encoding": [ 1 , 2.0, 99 ], "x": false}"#
+        let (caption, codes) = try scan(text)
+        #expect(caption == "q\"\\/\né😀")
+        #expect(codes == [1, 2, 99])
+        #expect(try scan("{}") == (nil, nil))
+        #expect(try scan(#"{"caption": 3, "encoding": "no"}"#) == (nil, nil))
+    }
+
+    @Test func rejectsBadCodesAndBadSyntax() {
+        for (text, message) in [
+            (#"{"encoding": [1, 2.5]}"#, "code 1 is 2.5"),
+            (#"{"encoding": [true]}"#, "code 0 is not a number"),
+            (#"{"encoding": [-1]}"#, "code 0 is -1"), (#"{"encoding": [100]}"#, "code 0 is 100"),
+            (#"{"caption": "a"} x"#, "text after the object"), (#"{"caption": "a"#, "unterminated string"),
+            (#"{"caption": "\ud800"}"#, "unpaired surrogate"), (#"{"a": -}"#, "bad number"),
+            (#"{"a" 1}"#, "expected ':'"), (#"{"a": }"#, "expected a value"),
+        ] {
+            do {
+                _ = try scan(text)
+                Issue.record("\(text) was accepted")
+            } catch {
+                let reason = (error as? Importer.RecordFailure)?.reason ?? "\(error)"
+                #expect(reason.contains(message), "\(text): \(reason)")
+            }
+        }
     }
 }

@@ -104,43 +104,21 @@ public enum Importer {
         guard String(validating: line, as: UTF8.self) != nil else {
             throw RecordFailure(reason: "line is not valid UTF-8")
         }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(line))
-        } catch {
-            throw RecordFailure(reason: "not valid JSON")
-        }
-        guard let record = object as? [String: Any] else { throw RecordFailure(reason: "not a JSON object") }
-        guard let caption = record[options.captionColumn] as? String else {
+        let (captionBytes, hasEncoding) = try RecordScanner.scan(
+            line, captionKey: Array(options.captionColumn.utf8),
+            encodingKey: Array(options.encodingColumn.utf8),
+            imageVocabSize: options.imageVocabSize, codes: &codes)
+        guard let captionBytes, let caption = String(validating: captionBytes, as: UTF8.self) else {
             throw RecordFailure(reason: "'\(options.captionColumn)' is missing or not a string")
         }
-        guard let encoding = record[options.encodingColumn] as? [Any] else {
+        guard hasEncoding else {
             throw RecordFailure(reason: "'\(options.encodingColumn)' is missing or not a list")
         }
-        guard encoding.count == options.imageLength else {
+        guard codes.count == options.imageLength else {
             throw RecordFailure(
                 reason:
-                    "'\(options.encodingColumn)' has \(encoding.count) codes, expected \(options.imageLength)"
-            )
-        }
-        codes.removeAll(keepingCapacity: true)
-        for (position, value) in encoding.enumerated() {
-            guard let code = integer(value), code >= 0, code < options.imageVocabSize else {
-                throw RecordFailure(
-                    reason:
-                        "code \(position) is \(value), expected an integer in [0, \(options.imageVocabSize))")
-            }
-            codes.append(UInt16(code))
+                    "'\(options.encodingColumn)' has \(codes.count) codes, expected \(options.imageLength)")
         }
         return caption
-    }
-
-    /// A JSON number that is an exact integer (1 and 1.0, not 1.5 or true).
-    static func integer(_ value: Any) -> Int? {
-        // JSONSerialization returns NSNumber, which casts to Bool as well; booleans have their own class.
-        if type(of: value as AnyObject) == type(of: NSNumber(value: true)) { return nil }
-        if let int = value as? Int { return int }
-        if let double = value as? Double { return Int(exactly: double) }
-        return nil
     }
 }
