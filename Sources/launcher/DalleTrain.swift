@@ -12,6 +12,7 @@ struct DalleTrain: ParsableCommand {
         subcommands: [
             Train.self,
             CheckReference.self,
+            Plan.self,
             Tokenize.self,
             Import.self,
             Synth.self,

@@ -25,3 +25,20 @@ struct OptionsTests {
         #expect(throws: (any Error).self) { try DalleTrain.parseAsRoot(["no-such-command"]) }
     }
 }
+
+struct SubcommandParsingTests {
+    @Test func planBenchAndCheckReferenceParse() throws {
+        let plan = try #require(
+            try DalleTrain.parseAsRoot(["plan", "--model", "mega", "--ranks", "8", "--shard-optimizer-state"])
+                as? Plan)
+        #expect(plan.model == "mega" && plan.ranks == 8 && plan.shardOptimizerState)
+        #expect(throws: (any Error).self) { try DalleTrain.parseAsRoot(["plan", "--ranks", "0"]) }
+        let bench = try #require(
+            try DalleTrain.parseAsRoot(["bench", "--batch-size", "4", "--json"]) as? Bench)
+        #expect(bench.batchSize == 4 && bench.json && bench.model == "small")
+        let check = try #require(
+            try DalleTrain.parseAsRoot(["check-reference", "--trajectory", "some/dir"]) as? CheckReference)
+        #expect(check.trajectory && check.directory == "some/dir")
+        #expect(throws: (any Error).self) { try DalleTrain.parseAsRoot(["check-reference"]) }
+    }
+}

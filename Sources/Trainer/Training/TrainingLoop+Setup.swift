@@ -35,6 +35,7 @@ extension TrainingLoop {
         let stepsPerEpoch =
             dataset.manifest.recordCount / microGlobalBatch / options.gradientAccumulationSteps
         let totalSteps = options.maxSteps ?? options.numTrainEpochs * stepsPerEpoch
+        try checkMemory(config: config, options: options)
         let model = try DalleBart(config: config, batchSize: options.perDeviceTrainBatchSize)
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
@@ -49,6 +50,24 @@ extension TrainingLoop {
         try loop.parallel.verifyReplicas(loop.parameters, step: loop.step)
         if comm.isRoot { loop.announce(resumedFrom: resumed) }
         return loop
+    }
+
+    /// Refuses to start when the ranks on this node would not fit in its available memory.
+    public static func checkMemory(config: DalleBartConfig, options: TrainingOptions) throws {
+        let plan = MemoryPlan(config: config, batchSize: options.perDeviceTrainBatchSize)
+        let environment = ProcessInfo.processInfo.environment
+        let localRanks =
+            Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1") ?? 1
+        guard let available = MemoryPlan.availableBytes(), plan.totalBytes * localRanks > available else {
+            return
+        }
+        let gibibytes = { (bytes: Int) in String(format: "%.2f GiB", Double(bytes) / Double(1 << 30)) }
+        throw SetupError(
+            "\(localRanks) rank(s) on this node need \(gibibytes(plan.totalBytes * localRanks)) "
+                + "(\(gibibytes(plan.totalBytes)) each: parameters \(gibibytes(plan.parameterBytes)), gradients "
+                + "\(gibibytes(plan.gradientBytes)), optimizer \(gibibytes(plan.optimizerBytes)), activations "
+                + "\(gibibytes(plan.activationBytes))) but only \(gibibytes(available)) is available; lower "
+                + "--batch-size or run fewer ranks per node (see dalle-train plan)")
     }
 
     /// Runs `body` on rank 0, then tells every rank whether it failed (so no rank hangs).

@@ -1,0 +1,53 @@
+// Memory one rank needs for a run (parameters, gradients, optimizer state, activations), and
+// the memory this machine offers, so that jobs are sized before they are queued.
+import Foundation
+
+/// Bytes one rank allocates for training, by kind.
+public struct MemoryPlan: Sendable {
+    public var parameterBytes: Int
+    public var gradientBytes: Int
+    /// AdamW's m and v.
+    public var optimizerBytes: Int
+    /// The activation arena for the per-rank batch (saved activations and backward scratch).
+    public var activationBytes: Int
+    /// Allocator, libraries, batches in flight and the rest; measured ~0.1 GB on `small`.
+    public var overheadBytes: Int
+
+    public var totalBytes: Int {
+        parameterBytes + gradientBytes + optimizerBytes + activationBytes + overheadBytes
+    }
+
+    /// The plan for `config` at `batchSize` rows per rank.
+    public init(config: DalleBartConfig, batchSize: Int) {
+        let parameters = ParameterLayout(config: config).count
+        parameterBytes = parameters * 4
+        gradientBytes = parameters * 4
+        // NOTE: the sharded-optimizer mode updates only a slice, but every rank keeps full-size
+        // moments (so checkpoints need no gather); it saves communication patterns, not memory.
+        optimizerBytes = 2 * parameters * 4
+        activationBytes = DalleBart.activationCount(config: config, batchSize: batchSize) * 4
+        overheadBytes = 128 << 20
+    }
+
+    /// Memory available to new processes on this machine (MemAvailable), in bytes.
+    public static func availableBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kibibytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kibibytes * 1024
+    }
+
+    /// The plan as aligned text lines.
+    public var lines: [String] {
+        [
+            ("parameters", parameterBytes), ("gradients", gradientBytes),
+            ("optimizer (AdamW m, v)", optimizerBytes),
+            ("activations", activationBytes), ("other (measured overhead)", overheadBytes),
+            ("total", totalBytes),
+        ].map {
+            "  " + $0.0.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: "%10.2f GiB", Double($0.1) / Double(1 << 30))
+        }
+    }
+}

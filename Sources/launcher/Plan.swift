@@ -1,0 +1,62 @@
+// `dalle-train plan`: the memory each rank needs for a model and batch, before queueing a job.
+import ArgumentParser
+import Foundation
+import Trainer
+
+/// Prints parameters, gradients, optimizer state and activations per rank and per node.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the memory each rank needs (parameters, gradients, optimizer, activations).")
+
+    @Option(help: "Model preset (tiny, small, micro, mini, mega) or a dalle-mini config.json.")
+    var model = "small"
+
+    @Option(help: "Rows per rank per micro-batch.")
+    var batchSize = 8
+
+    @Option(help: "Ranks in the job.")
+    var ranks = 1
+
+    @Option(help: "Ranks sharing one node's memory. (default: all ranks on one node)")
+    var ranksPerNode: Int?
+
+    @Flag(help: "Plan for --shard-optimizer-state (see the note in the output).")
+    var shardOptimizerState = false
+
+    func validate() throws {
+        guard batchSize > 0, ranks > 0, (ranksPerNode ?? 1) > 0 else {
+            throw ValidationError("--batch-size, --ranks and --ranks-per-node must be positive")
+        }
+    }
+
+    func run() throws {
+        var options = TrainingOptions()
+        options.model = model
+        let config = try TrainingSetup.modelConfig(options)
+        let plan = MemoryPlan(config: config, batchSize: batchSize)
+        let perNode = min(ranksPerNode ?? ranks, ranks)
+        let parameters = ParameterLayout(config: config).count
+        print(
+            "\(model): \(parameters) parameters, batch \(batchSize) per rank, \(ranks) rank(s), "
+                + "\(perNode) per node\(shardOptimizerState ? ", sharded optimizer state" : "")")
+        print("per rank:")
+        plan.lines.forEach { print($0) }
+        let nodeBytes = plan.totalBytes * perNode
+        print(
+            String(
+                format: "per node (%d rank(s)):        %10.2f GiB", perNode,
+                Double(nodeBytes) / Double(1 << 30)))
+        if shardOptimizerState {
+            print(
+                "note: every rank keeps full-size AdamW moments in this version; sharding divides the update work"
+            )
+        }
+        if let available = MemoryPlan.availableBytes() {
+            let fits = nodeBytes <= available
+            print(
+                String(
+                    format: "this machine: %.2f GiB available -> %@", Double(available) / Double(1 << 30),
+                    fits ? "fits" : "does NOT fit; use fewer ranks per node or a smaller batch"))
+        }
+    }
+}
