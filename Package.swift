@@ -25,7 +25,8 @@ let package = Package(
             name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
             exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
         .target(
-            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak"], path: "Sources/Trainer",
+            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak"],
+            path: "Sources/Trainer",
             exclude: ["CBLAS", "CPeak"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
