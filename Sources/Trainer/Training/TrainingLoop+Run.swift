@@ -98,7 +98,7 @@ extension TrainingLoop {
     }
 
     /// Mean loss over the whole evaluation set, split across ranks (no dropout).
-    func evaluate() throws -> Double {
+    public func evaluate() throws -> Double {
         guard let evaluation else { return .nan }
         let reader = EvaluationReader(
             dataset: evaluation.dataset, options: readerOptions(), encoder: evaluation.encoder)

@@ -3,6 +3,7 @@
 // batch (pmap and sharded modes), and accumulation equals a larger batch. Runs at 1 and N ranks.
 import Collective
 import Foundation
+import Shards
 import TestSupport
 import Testing
 import Trainer
@@ -88,6 +89,7 @@ struct TrainingLoopTests {
         options.maxSteps = 3
         options.perDeviceTrainBatchSize = 2
         options.shardOptimizerState = isSharded
+        options.evalData = try Self.evaluationData(directory, comm: comm)
         let together = try TrainingLoop.prepare(comm: comm, options: options)
         _ = try together.run()
 
@@ -98,10 +100,66 @@ struct TrainingLoopTests {
         options.shardOptimizerState = false
         let single = try TrainingLoop.prepare(comm: alone, options: options)
         _ = try single.run()
+        // Evaluation splits the eval set over the ranks: the same mean as one rank over all of it.
+        #expect(abs(try together.evaluate() - single.evaluate()) <= 1e-5)
         expectClose(
             name: "parameters after 3 steps", actual: together.parameters.toArray(),
             expected: single.parameters.toArray(), atol: 1e-6, rtol: 1e-5)
         for (a, b) in zip(together.lossHistory, single.lossHistory) { #expect(abs(a - b) <= 1e-5) }
+    }
+
+    /// A 37-record synthetic evaluation set (not a multiple of any global batch), written by rank 0.
+    static func evaluationData(_ directory: URL, comm: Communicator) throws -> String {
+        let url = directory.appendingPathComponent("eval-data")
+        if comm.isRoot {
+            try SyntheticDataset.write(
+                to: url, records: 37, seed: 99, imageLength: 64, imageVocabSize: 64, recordsPerShard: 16,
+                recordsPerBlock: 8)
+        }
+        try comm.barrier()
+        return url.path
+    }
+
+    @Test func evaluationIsLoggedAtItsInterval() throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("evaluate", comm: comm)
+        var options = try Self.options(directory, "run", comm: comm)
+        options.maxSteps = 4
+        options.evalSteps = 2
+        options.logInterval = 1
+        options.evalData = try Self.evaluationData(directory, comm: comm)
+        let loop = try TrainingLoop.prepare(comm: comm, options: options)
+        _ = try loop.run()
+        if comm.isRoot {
+            let text = try String(
+                contentsOf: URL(fileURLWithPath: options.outputDir).appendingPathComponent("metrics.jsonl"),
+                encoding: .utf8)
+            let objects = try text.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            let evaluated = objects.filter { $0["eval_loss"] != nil }.compactMap { $0["step"] as? Int }
+            #expect(evaluated == [2, 4])
+        }
+    }
+
+    @Test func nonFiniteStepsAreSkippedThenTheRunStopsWithACheckpoint() throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("diverge", comm: comm)
+        var options = try Self.options(directory, "run", comm: comm)
+        options.learningRate = 1e30  // the second update overflows every parameter
+        options.warmupSteps = 0
+        options.maxSteps = 20
+        let loop = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect {
+            try loop.run()
+        } throws: { error in
+            "\(error)".contains("non-finite")
+        }
+        #expect(loop.skippedSteps == TrainingLoop.maximumConsecutiveSkips)
+        let checkpoints = CheckpointStore(
+            directory: URL(fileURLWithPath: options.outputDir).appendingPathComponent("checkpoints")
+        ).checkpoints()
+        #expect(!checkpoints.isEmpty)
     }
 
     @Test func accumulatedMicroBatchesEqualOneLargerBatch() throws {
