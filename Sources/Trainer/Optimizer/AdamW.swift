@@ -59,18 +59,29 @@ public final class AdamW {
     public func update(
         parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float, range: Range<Int>? = nil
     ) {
+        update(
+            parameters: parameters, gradients: gradients, learningRate: learningRate,
+            ranges: [range ?? 0..<m.count])
+    }
+
+    /// One update over several disjoint ranges (a rank's slice and the shared tail in the
+    /// sharded mode); `step` advances once.
+    public func update(
+        parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float, ranges: [Range<Int>]
+    ) {
         precondition(
             parameters.count == m.count && gradients.count == m.count,
             "AdamW: parameters \(parameters.count), gradients \(gradients.count), moments \(m.count)")
-        let slice = range ?? 0..<m.count
-        precondition(
-            slice.lowerBound >= 0 && slice.upperBound <= m.count,
-            "AdamW: slice \(slice) outside 0..<\(m.count)")
-        let start = slice.lowerBound
-        Self.update(
-            parameters: parameters.pointer + start, m: m.pointer + start, v: v.pointer + start,
-            gradients: gradients.pointer + start, count: slice.count, step: step + 1,
-            learningRate: learningRate, hyperparameters: hyperparameters)
+        for slice in ranges {
+            precondition(
+                slice.lowerBound >= 0 && slice.upperBound <= m.count,
+                "AdamW: slice \(slice) outside 0..<\(m.count)")
+            let start = slice.lowerBound
+            Self.update(
+                parameters: parameters.pointer + start, m: m.pointer + start, v: v.pointer + start,
+                gradients: gradients.pointer + start, count: slice.count, step: step + 1,
+                learningRate: learningRate, hyperparameters: hyperparameters)
+        }
         step += 1
     }
 

@@ -43,17 +43,9 @@ public enum StepBenchmark {
             timed(1) { model.backward(parameters: parameters, gradients: gradients, gradientScale: 1) }
             try timed(2) { try parallel.averageGradients(gradients) }
             try timed(3) {
-                let next = optimizer.step + 1
-                for range in parallel.updateRanges {
-                    AdamW.update(
-                        parameters: parameters.pointer + range.lowerBound,
-                        m: optimizer.m.pointer + range.lowerBound,
-                        v: optimizer.v.pointer + range.lowerBound,
-                        gradients: gradients.pointer + range.lowerBound,
-                        count: range.count, step: next, learningRate: 1e-4,
-                        hyperparameters: optimizer.hyperparameters)
-                }
-                optimizer.step = next
+                optimizer.update(
+                    parameters: parameters, gradients: gradients, learningRate: 1e-4,
+                    ranges: parallel.updateRanges)
                 try parallel.gatherParameters(parameters)
             }
             if index >= warmup { samples.append(times) }

@@ -133,7 +133,9 @@ public final class TrainingLoop {
                         GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxNorm, range: range)
                     }
                 }
-                applyUpdate(learningRate: learningRate)
+                optimizer.update(
+                    parameters: parameters, gradients: gradients, learningRate: learningRate,
+                    ranges: parallel.updateRanges)
                 try parallel.gatherParameters(parameters)
             }
         }
@@ -143,18 +145,5 @@ public final class TrainingLoop {
         return StepResult(
             loss: averaged[0], gradientNorm: norm, learningRate: learningRate, isSkipped: isSkipped,
             isStopRequested: averaged[1] > 0)
-    }
-
-    /// AdamW on this rank's update ranges; the step count advances once.
-    private func applyUpdate(learningRate: Float) {
-        let nextStep = optimizer.step + 1
-        for range in parallel.updateRanges {
-            AdamW.update(
-                parameters: parameters.pointer + range.lowerBound, m: optimizer.m.pointer + range.lowerBound,
-                v: optimizer.v.pointer + range.lowerBound, gradients: gradients.pointer + range.lowerBound,
-                count: range.count, step: nextStep, learningRate: learningRate,
-                hyperparameters: optimizer.hyperparameters)
-        }
-        optimizer.step = nextStep
     }
 }
