@@ -11,7 +11,7 @@ struct DalleTrain: ParsableCommand {
         abstract: "Data-parallel DalleBart (dalle-mini) training over MPI on CPUs.",
         subcommands: [
             Train.self, SelfCheckCommand.self, Env.self, BenchAllReduce.self, CheckReference.self,
-            Import.self, Synth.self, BenchCheckpoint.self,
+            Import.self, Synth.self, BenchCheckpoint.self, Inspect.self,
             Render.self,
         ],
         defaultSubcommand: Train.self)
