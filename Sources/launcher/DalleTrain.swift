@@ -16,12 +16,14 @@ struct DalleTrain: ParsableCommand {
             Tokenize.self,
             Import.self,
             Synth.self,
+            Inspect.self,
             Render.self,
             Env.self,
             SelfCheckCommand.self,
             Bench.self,
             BenchAllReduce.self,
             BenchReader.self,
+            BenchCheckpoint.self,
         ],
         defaultSubcommand: Train.self)
 

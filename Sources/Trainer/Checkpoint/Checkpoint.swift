@@ -8,12 +8,17 @@ import Shards
 public struct CheckpointCompression: Sendable {
     /// zstd level (1 = fast; the payload is nearly incompressible float32 anyway).
     public var level: Int32
-    /// zstd worker threads (0 = compress in the calling thread).
+    /// Threads compressing frames in parallel (0 or 1: the calling thread alone).
     public var workers: Int
+    /// Uncompressed bytes per zstd frame (frames are compressed and decompressed in parallel).
+    public var frameByteCount: Int
 
-    public init(level: Int32 = 1, workers: Int = 2) {
+    public init(level: Int32 = 1, workers: Int = 2, frameByteCount: Int = 4 << 20) {
+        precondition(
+            frameByteCount > 0 && frameByteCount <= Int(UInt32.max), "frame of \(frameByteCount) bytes")
         self.level = level
         self.workers = workers
+        self.frameByteCount = frameByteCount
     }
 }
 
@@ -45,26 +50,37 @@ public enum Checkpoint {
         try fileManager.createDirectory(at: temporary, withIntermediateDirectories: false)
 
         var state = state
-        let modelURL = temporary.appendingPathComponent(modelFile)
-        try writeCompressed(
-            to: modelURL,
-            header: layout.safeTensorsHeader(metadata: ["format": "flax", "step": "\(state.step)"]),
-            buffers: [parameters], extra: nil, compression: compression)
-        let optimizerURL = temporary.appendingPathComponent(optimizerFile)
+        let header = layout.safeTensorsHeader(metadata: ["format": "flax", "step": "\(state.step)"])
+        state.files[modelFile] = try header.withUnsafeBytes {
+            try SeekableZstd.write(
+                [$0, UnsafeRawBufferPointer(parameters.buffer)],
+                to: temporary.appendingPathComponent(modelFile),
+                compression: compression)
+        }
         var count = Int64(optimizer.step).littleEndian
-        let countBytes = Data(bytes: &count, count: 8)
-        try writeCompressed(
-            to: optimizerURL, header: optimizerHeader(layout: layout, step: optimizer.step),
-            buffers: [optimizer.m, optimizer.v], extra: countBytes, compression: compression)
+        let optimizerHeader = optimizerHeader(layout: layout, step: optimizer.step)
+        state.files[optimizerFile] = try optimizerHeader.withUnsafeBytes { header in
+            try withUnsafeBytes(of: &count) { count in
+                try SeekableZstd.write(
+                    [
+                        header, UnsafeRawBufferPointer(optimizer.m.buffer),
+                        UnsafeRawBufferPointer(optimizer.v.buffer), count,
+                    ],
+                    to: temporary.appendingPathComponent(optimizerFile), compression: compression)
+            }
+        }
         let configURL = temporary.appendingPathComponent(configFile)
         try DurableFiles.write(try configJSON(config), to: configURL)
-        for url in [modelURL, optimizerURL, configURL] {
-            state.files[url.lastPathComponent] = try checksum(of: url)
-        }
+        state.files[configFile] = try checksum(of: configURL)
         try DurableFiles.write(try state.jsonData(), to: temporary.appendingPathComponent(stateFile))
         try DurableFiles.syncDirectory(temporary)
-        if fileManager.fileExists(atPath: final.path) { try fileManager.removeItem(at: final) }
+        // A complete checkpoint of the same step (a rerun) is moved aside, not deleted, until
+        // the new one is in place.
+        let replaced = root.appendingPathComponent(".\(name).old-\(getpid())")
+        let isReplacing = fileManager.fileExists(atPath: final.path)
+        if isReplacing { try DurableFiles.rename(final, to: replaced) }
         try DurableFiles.rename(temporary, to: final)
+        if isReplacing { try fileManager.removeItem(at: replaced) }
         return final
     }
 
@@ -132,13 +148,6 @@ public enum Checkpoint {
         return state
     }
 
-    /// dalle-mini's config.json for `config` (pretty, keys sorted).
-    public static func configJSON(_ config: DalleBartConfig) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(config)
-    }
-
     /// The optimizer file's header: optax's Adam state names (`mu`, `nu`, `count`) over the layout.
     static func optimizerHeader(layout: ParameterLayout, step: Int) -> Data {
         let tensors =
@@ -147,19 +156,10 @@ public enum Checkpoint {
         return SafeTensorsWriter.header(for: tensors, metadata: ["format": "optax.adamw"]).bytes
     }
 
-    private static func writeCompressed(
-        to url: URL, header: Data, buffers: [FlatBuffer], extra: Data?, compression: CheckpointCompression
-    ) throws {
-        let writer = try ZstdFileWriter(
-            url: url, level: compression.level, workers: compression.workers, checksum: true)
-        try header.withUnsafeBytes { try writer.write($0) }
-        for buffer in buffers { try writer.write(UnsafeRawBufferPointer(buffer.buffer)) }
-        if let extra { try extra.withUnsafeBytes { try writer.write($0) } }
-        try writer.finish(synchronize: true)
-    }
-
-    private static func decompress(_ url: URL) throws -> Data {
-        try Zstd.decompress(try Data(contentsOf: url, options: .alwaysMapped))
+    /// The decompressed content of a checkpoint payload file.
+    static func decompress(_ url: URL, threads: Int = 2) throws -> Data {
+        try SeekableZstd.decompress(
+            try Data(contentsOf: url, options: .alwaysMapped), path: url.path, threads: threads)
     }
 
     /// Size and XXH64 of the file at `url`.

@@ -43,7 +43,8 @@ public struct CheckpointStore: Sendable {
             for old in all.prefix(all.count - keepLast) { try fileManager.removeItem(at: old.url) }
         }
         let names = (try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(".step-") && name.contains(".tmp-") {
+        for name in names where name.hasPrefix(".step-") && (name.contains(".tmp-") || name.contains(".old-"))
+        {
             try? fileManager.removeItem(at: directory.appendingPathComponent(name))
         }
     }

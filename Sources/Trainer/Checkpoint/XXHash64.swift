@@ -45,6 +45,69 @@ public enum XXHash64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }
 
+    /// Incremental XXH64: `update` with consecutive pieces, then `digest()`; equals `hash` of
+    /// the concatenation.
+    public struct Hasher: Sendable {
+        private var lanes: (UInt64, UInt64, UInt64, UInt64)
+        private var pending: [UInt8] = []
+        private var totalCount = 0
+        private let seed: UInt64
+
+        public init(seed: UInt64 = 0) {
+            self.seed = seed
+            lanes = (
+                seed &+ XXHash64.prime1 &+ XXHash64.prime2, seed &+ XXHash64.prime2, seed,
+                seed &- XXHash64.prime1
+            )
+            pending.reserveCapacity(32)
+        }
+
+        /// Adds the next bytes.
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard var base = bytes.baseAddress, !bytes.isEmpty else { return }
+            var count = bytes.count
+            totalCount += count
+            if !pending.isEmpty {
+                let taken = min(32 - pending.count, count)
+                pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: taken))
+                base += taken
+                count -= taken
+                if pending.count < 32 { return }
+                pending.withUnsafeBytes { stripe(UnsafeRawPointer($0.baseAddress!)) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            while count >= 32 {
+                stripe(UnsafeRawPointer(base))
+                base += 32
+                count -= 32
+            }
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
+        }
+
+        /// The hash of everything added so far.
+        public func digest() -> UInt64 {
+            var h: UInt64
+            if totalCount >= 32 {
+                let (v1, v2, v3, v4) = lanes
+                h =
+                    XXHash64.rotate(v1, 1) &+ XXHash64.rotate(v2, 7) &+ XXHash64.rotate(v3, 12)
+                    &+ XXHash64.rotate(v4, 18)
+                h = XXHash64.merge(XXHash64.merge(XXHash64.merge(XXHash64.merge(h, v1), v2), v3), v4)
+            } else {
+                h = seed &+ XXHash64.prime5
+            }
+            h = h &+ UInt64(totalCount)
+            return pending.withUnsafeBytes { XXHash64.finish(h, base: $0.baseAddress, remaining: $0.count) }
+        }
+
+        @inline(__always) private mutating func stripe(_ base: UnsafeRawPointer) {
+            lanes.0 = XXHash64.round(lanes.0, base.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            lanes.1 = XXHash64.round(lanes.1, base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            lanes.2 = XXHash64.round(lanes.2, base.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            lanes.3 = XXHash64.round(lanes.3, base.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        }
+    }
+
     /// The hash as 16 lowercase hex digits (the form stored in trainer_state.json).
     public static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

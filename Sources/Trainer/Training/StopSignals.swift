@@ -39,12 +39,13 @@ public enum StopSignals {
     /// True once a stop signal has arrived on this rank.
     public static var isStopRequested: Bool { received > 0 }
 
-    /// The name of the signal that arrived, for log messages.
+    /// The name of the signal that arrived on this rank, for log messages (the ranks agree to
+    /// stop when any one of them received a signal).
     public static var signalName: String {
         switch Int32(lastSignal) {
         case SIGTERM: return "SIGTERM"
         case SIGUSR1: return "SIGUSR1"
-        default: return "none"
+        default: return "received by another rank"
         }
     }
 

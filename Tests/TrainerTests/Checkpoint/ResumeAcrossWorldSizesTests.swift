@@ -1,0 +1,69 @@
+// Resuming a checkpoint with a different number of ranks: the data cursor is a position in the
+// global epoch order, so with the same global batch the resumed run sees exactly the records an
+// uninterrupted run would, and ends with the same parameters (up to float summation order).
+// Under mpirun -np N: N ranks -> 1 rank and 1 rank -> N ranks; under `swift test`: 1 -> 1.
+import Collective
+import Foundation
+import TestSupport
+import Testing
+import Trainer
+
+@Suite(.serialized)
+struct ResumeAcrossWorldSizesTests {
+    /// The small test model without dropout (dropout streams depend on the rank), global batch 12.
+    static func options(_ directory: URL, _ name: String, ranks: Int, rank: Int) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.model = try SmallRun.writeConfig(in: directory, rank: rank)
+        options.tokenizer = SmallRun.tokenizerPath
+        options.outputDir = directory.appendingPathComponent(name).path
+        options.dropout = 0
+        options.attentionDropout = 0
+        options.perDeviceTrainBatchSize = 12 / ranks
+        options.maxSteps = 6
+        options.warmupSteps = 2
+        options.learningRate = 3e-3
+        options.logInterval = 100
+        options.saveSteps = 1000
+        options.seed = 11
+        return options
+    }
+
+    @Test(arguments: ["world to one", "one to world"])
+    func resumedRunEqualsUninterruptedRun(direction: String) throws {
+        let world = try TestWorld.communicator()
+        let alone = try Communicator.selfOnly()
+        guard 12 % world.worldSize == 0 else { return }  // the global batch must split evenly
+        let directory = try SharedDirectory.make("resume-world-size", comm: world)
+        let (before, after) = direction == "world to one" ? (world, alone) : (alone, world)
+
+        // Reference: 6 uninterrupted steps on one rank, per process.
+        let reference = try TrainingLoop.prepare(
+            comm: alone,
+            options: try Self.options(directory, "whole-\(world.rank)", ranks: 1, rank: world.rank))
+        _ = try reference.run()
+
+        // The first 3 steps on `before`; a 1-rank `before` runs in every process, rank 0's writes the
+        // checkpoint that `after` resumes from.
+        let firstName = before === alone ? "first-\(world.rank)" : "first"
+        var options = try Self.options(directory, firstName, ranks: before.worldSize, rank: world.rank)
+        _ = try TrainingLoop.prepare(comm: before, options: options).run(pausingAt: 3)
+        try world.barrier()
+        let checkpoint = directory.appendingPathComponent(
+            "first\(before === alone ? "-0" : "")/checkpoints/step-00000003")
+        options = try Self.options(
+            directory, after === alone ? "second-\(world.rank)" : "second", ranks: after.worldSize,
+            rank: world.rank)
+        options.resume = .path(checkpoint.path)
+        let second = try TrainingLoop.prepare(comm: after, options: options)
+        #expect(second.step == 3)
+        #expect(try second.run() == .finished(step: 6))
+        expectClose(
+            name: "parameters after 6 steps (\(direction), \(world.worldSize) rank(s))",
+            actual: second.parameters.toArray(), expected: reference.parameters.toArray(), atol: 1e-6,
+            rtol: 1e-5)
+        for (resumed, whole) in zip(second.lossHistory, reference.lossHistory.suffix(3)) {
+            #expect(abs(resumed - whole) <= 1e-5)
+        }
+        #expect(second.samples == reference.samples)
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The SLURM batch script on a real one-node cluster (deploy/slurm/local-cluster.sh): a short run of
+# the small test model is preempted mid-run (scancel --signal=USR1 --batch), checkpoints, requeues
+# itself, resumes, and ends with exactly the parameters of an uninterrupted run (bitwise).
+# Skips, saying why, only where SLURM cannot be installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repository=$(pwd)
+source deploy/mpi-env.sh
+binary="$repository/.build/release/dalle-train"
+tokenizer="$repository/../shared/fixtures/tokenizer/bytebpe-512"
+steps=200
+work=$(mktemp -d /tmp/dalle-train-slurm.XXXXXX)
+job=""
+started=""
+cleanup() {
+    [[ -n "$job" ]] && scancel "$job" 2>/dev/null || true
+    [[ -n "$started" ]] && deploy/slurm/local-cluster.sh stop >/dev/null 2>&1 || true
+    [[ -n "${KEEP_TEST_FILES:-}" ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+    echo "slurm-preemption: FAILED: $*" >&2
+    for f in "$work"/*.log; do echo "--- $f" >&2; tail -25 "$f" >&2; done
+    [[ -n "$job" ]] && scontrol show job "$job" >&2 2>/dev/null
+    exit 1
+}
+
+if [[ $(id -u) != 0 ]]; then echo "slurm-preemption: skipped: the local cluster needs root"; exit 0; fi
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        slurm-wlm munge) >"$work/apt.log" 2>&1; then
+        echo "slurm-preemption: skipped: slurm-wlm and munge cannot be installed here:"
+        tail -3 "$work/apt.log"
+        exit 0
+    fi
+fi
+started=yes
+deploy/slurm/local-cluster.sh start >"$work/cluster.log" 2>&1 || fail "the local cluster did not start"
+
+cat >"$work/model.json" <<'JSON'
+{"encoder_vocab_size": 512, "image_vocab_size": 64, "image_length": 64, "max_text_length": 16,
+ "d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
+ "decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64,
+ "dropout": 0.1, "attention_dropout": 0.1, "activation_dropout": 0.0}
+JSON
+flags=(--model "$work/model.json" --tokenizer "$tokenizer" --batch-size 4 --max-steps "$steps"
+    --log-interval 20 --save-steps 100000 --seed 9)
+
+# The uninterrupted reference, 2 ranks outside SLURM.
+timeout 120 mpirun -np 2 "$binary" train "${flags[@]}" --output-dir "$work/reference" >"$work/reference.log" 2>&1 ||
+    fail "the reference run failed"
+
+# The batch job, submitted from the repository (the script finds it through SLURM_SUBMIT_DIR).
+job=$(sbatch --parsable --output="$work/job-%j.log" --time=5 "$repository/deploy/slurm/dalle-train.sbatch" \
+    "${flags[@]}" --output-dir "$work/slurm") || fail "sbatch failed"
+log="$work/job-$job.log"
+for _ in $(seq 1 600); do  # preempt once the job has logged twice (step 40)
+    [[ -f "$work/slurm/metrics.jsonl" ]] && (($(wc -l <"$work/slurm/metrics.jsonl") >= 2)) && break
+    sleep 0.1
+done
+(($(wc -l <"$work/slurm/metrics.jsonl" 2>/dev/null || echo 0) >= 2)) || fail "job $job made no progress in 60 s"
+scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 failed"
+
+state=""
+for _ in $(seq 1 900); do
+    state=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+    restarts=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
+    [[ "$state" == COMPLETED && "${restarts:-0}" -ge 1 ]] && break
+    # slurmctld delays a requeued job by two minutes (Reason=BeginTime); release it now.
+    if [[ "$state" == PENDING && "${restarts:-0}" -ge 1 ]] && scontrol show job "$job" | grep -q "Reason=BeginTime"; then
+        scontrol update JobId="$job" StartTime=now || fail "cannot release the requeued job"
+    fi
+    sleep 0.1
+done
+[[ "$state" == COMPLETED ]] || fail "job $job not completed after requeue within 90 s (state $state)"
+grep -q "USR1 received" "$log" || fail "the batch script did not receive USR1"
+grep -q "requeueing job $job" "$log" || fail "the job did not requeue itself"
+resumed=$(sed -n 's/.*resuming from .*\/step-0*\([0-9]*\) at step.*/\1/p' "$log" | head -1)
+[[ -n "$resumed" ]] && ((resumed > 0 && resumed < steps)) || fail "the requeued job did not resume mid-run"
+
+final=$(printf 'step-%08d' "$steps")
+digest() { zstd -d -q -c "$1/checkpoints/$final/$2" | sha256sum | cut -d' ' -f1; }
+for file in model.safetensors.zst optimizer.safetensors.zst; do
+    [[ "$(digest "$work/slurm" $file)" == "$(digest "$work/reference" $file)" ]] ||
+        fail "$file after preemption and requeue differs from the uninterrupted run"
+done
+"$binary" inspect "$work/slurm" >/dev/null 2>&1 || fail "the final checkpoint does not verify"
+echo "slurm-preemption: ok (job $job preempted, resumed at step $resumed, final parameters identical)"
