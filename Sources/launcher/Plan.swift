@@ -33,7 +33,8 @@ struct Plan: ParsableCommand {
         var options = TrainingOptions()
         options.model = model
         let config = try TrainingSetup.modelConfig(options)
-        let plan = MemoryPlan(config: config, batchSize: batchSize)
+        let plan = MemoryPlan(
+            config: config, batchSize: batchSize, worldSize: ranks, isSharded: shardOptimizerState)
         let perNode = min(ranksPerNode ?? ranks, ranks)
         let parameters = ParameterLayout(config: config).count
         print(
@@ -48,8 +49,10 @@ struct Plan: ParsableCommand {
                 Double(nodeBytes) / Double(1 << 30)))
         if shardOptimizerState {
             print(
-                "note: every rank keeps full-size AdamW moments in this version; sharding divides the update work"
-            )
+                String(
+                    format:
+                        "rank 0 also holds %.2f GiB of complete moments while it writes or loads a checkpoint",
+                    Double(plan.checkpointStagingBytes) / Double(1 << 30)))
         }
         if let available = MemoryPlan.availableBytes() {
             let fits = nodeBytes <= available

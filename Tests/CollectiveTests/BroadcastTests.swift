@@ -36,6 +36,30 @@ struct BroadcastTests {
         }
     }
 
+    @Test(arguments: [0, 3, 1_500_000])
+    func slicesGatherToTheRootAndScatterBack(sliceCount: Int) throws {
+        let comm = try TestWorld.communicator()
+        let n = comm.worldSize
+        for root in Set([0, n - 1]).sorted() {  // sorted: Set order differs between processes
+            // Rank r's slice holds r * sliceCount + i: the gathered buffer is 0, 1, 2, ...
+            let slice = (0..<sliceCount).map { Float(comm.rank * sliceCount + $0) }
+            var full = [Float](repeating: -1, count: comm.rank == root ? n * sliceCount : 0)
+            try slice.withUnsafeBufferPointer { mine in
+                try full.withUnsafeMutableBufferPointer {
+                    try comm.gatherSlices(mine, into: comm.rank == root ? $0 : nil, root: root)
+                }
+            }
+            if comm.rank == root { #expect(full.enumerated().allSatisfy { Float($0.offset) == $0.element }) }
+            var back = [Float](repeating: -1, count: sliceCount)
+            try full.withUnsafeBufferPointer { complete in
+                try back.withUnsafeMutableBufferPointer {
+                    try comm.scatterSlices(comm.rank == root ? complete : nil, into: $0, root: root)
+                }
+            }
+            #expect(back == slice)
+        }
+    }
+
     @Test func chunkingSplitsLargeCounts() {
         // Exercised directly because a > 2^31-element buffer does not fit in a test.
         let pieces = Communicator.chunkPlan(count: 10, limit: 4)

@@ -37,51 +37,71 @@ public struct AdamWHyperparameters: Equatable, Sendable {
 public final class AdamW {
     /// The constant hyperparameters.
     public let hyperparameters: AdamWHyperparameters
-    /// First moment, (count).
+    /// First moment: the owned ranges' elements back to back.
     public let m: FlatBuffer
-    /// Second moment, (count).
+    /// Second moment, laid out like `m`.
     public let v: FlatBuffer
     /// Updates applied so far (optax `count`); the next update's bias correction uses `step + 1`.
     public var step: Int
+    /// Number of parameters of the whole model.
+    public let parameterCount: Int
+    /// The ranges of the parameter buffer whose moments this instance holds (all of it, or a
+    /// rank's slice plus the shared tail in the sharded-optimizer mode), in storage order.
+    public let ownedRanges: [Range<Int>]
+    /// True when the moments cover only part of the parameters (ZeRO-1).
+    public var isSharded: Bool { m.count != parameterCount }
 
-    /// Zero moments and count for `parameterCount` parameters.
-    public init(parameterCount: Int, hyperparameters: AdamWHyperparameters) {
+    /// Zero moments and count for `parameterCount` parameters, holding moments only for
+    /// `ownedRanges` (default: every parameter).
+    public init(parameterCount: Int, hyperparameters: AdamWHyperparameters, ownedRanges: [Range<Int>]? = nil)
+    {
         self.hyperparameters = hyperparameters
-        m = FlatBuffer(count: parameterCount)
-        v = FlatBuffer(count: parameterCount)
+        self.parameterCount = parameterCount
+        self.ownedRanges = ownedRanges ?? [0..<parameterCount]
+        precondition(
+            self.ownedRanges.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= parameterCount },
+            "AdamW: owned ranges \(self.ownedRanges) outside 0..<\(parameterCount)")
+        let localCount = self.ownedRanges.map(\.count).reduce(0, +)
+        m = FlatBuffer(count: localCount)
+        v = FlatBuffer(count: localCount)
         step = 0
     }
 
-    /// Applies one update to `parameters[range]` from `gradients[range]` with rate `learningRate`
-    /// (the schedule's value at count `step`), then advances `step`. In the sharded-optimizer mode
-    /// each rank passes its own slice; every rank advances `step` once, so the count stays shared.
-    /// Elements outside `range` (parameters and moments) are untouched.
-    public func update(
-        parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float, range: Range<Int>? = nil
-    ) {
-        update(
-            parameters: parameters, gradients: gradients, learningRate: learningRate,
-            ranges: [range ?? 0..<m.count])
+    /// One update of every owned range of `parameters` from `gradients` (full-size buffers) with
+    /// rate `learningRate` (the schedule's value at count `step`); `step` advances once.
+    public func update(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float) {
+        precondition(
+            parameters.count == parameterCount && gradients.count == parameterCount,
+            "AdamW: parameters \(parameters.count), gradients \(gradients.count), expected \(parameterCount)")
+        var local = 0
+        for range in ownedRanges {
+            let start = range.lowerBound
+            Self.update(
+                parameters: parameters.pointer + start, m: m.pointer + local, v: v.pointer + local,
+                gradients: gradients.pointer + start, count: range.count, step: step + 1,
+                learningRate: learningRate, hyperparameters: hyperparameters)
+            local += range.count
+        }
+        step += 1
     }
 
-    /// One update over several disjoint ranges (a rank's slice and the shared tail in the
-    /// sharded mode); `step` advances once.
+    /// Applies one update to `parameters[range]` only, then advances `step` (moments must cover
+    /// every parameter). Elements outside `range` (parameters and moments) are untouched.
     public func update(
-        parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float, ranges: [Range<Int>]
+        parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float, range: Range<Int>
     ) {
+        precondition(!isSharded, "AdamW.update(range:) needs moments for every parameter")
         precondition(
             parameters.count == m.count && gradients.count == m.count,
             "AdamW: parameters \(parameters.count), gradients \(gradients.count), moments \(m.count)")
-        for slice in ranges {
-            precondition(
-                slice.lowerBound >= 0 && slice.upperBound <= m.count,
-                "AdamW: slice \(slice) outside 0..<\(m.count)")
-            let start = slice.lowerBound
-            Self.update(
-                parameters: parameters.pointer + start, m: m.pointer + start, v: v.pointer + start,
-                gradients: gradients.pointer + start, count: slice.count, step: step + 1,
-                learningRate: learningRate, hyperparameters: hyperparameters)
-        }
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= m.count,
+            "AdamW: slice \(range) outside 0..<\(m.count)")
+        let start = range.lowerBound
+        Self.update(
+            parameters: parameters.pointer + start, m: m.pointer + start, v: v.pointer + start,
+            gradients: gradients.pointer + start, count: range.count, step: step + 1,
+            learningRate: learningRate, hyperparameters: hyperparameters)
         step += 1
     }
 

@@ -75,15 +75,6 @@ public final class DataParallel {
             UnsafeMutableBufferPointer(start: parameters.pointer, count: comm.worldSize * sliceCount))
     }
 
-    /// Sharded mode: every rank receives every slice of the optimizer moments (before a
-    /// checkpoint, so that rank 0 can write complete state). No-op when replicated.
-    public func gatherOptimizerState(m: FlatBuffer, v: FlatBuffer) throws {
-        guard isSharded else { return }
-        let even = comm.worldSize * sliceCount
-        try comm.allGather(UnsafeMutableBufferPointer(start: m.pointer, count: even))
-        try comm.allGather(UnsafeMutableBufferPointer(start: v.pointer, count: even))
-    }
-
     /// Global L2 norm of the averaged gradients (over `updateRanges`, summed over ranks when sharded).
     public func globalNorm(_ gradients: FlatBuffer) throws -> Double {
         var sumOfSquares = 0.0

@@ -17,14 +17,19 @@ public struct MemoryPlan: Sendable {
         parameterBytes + gradientBytes + optimizerBytes + activationBytes + overheadBytes
     }
 
-    /// The plan for `config` at `batchSize` rows per rank.
-    public init(config: DalleBartConfig, batchSize: Int) {
+    /// Extra bytes rank 0 holds while it writes or loads a checkpoint in the sharded mode
+    /// (the complete moments, gathered from every rank).
+    public var checkpointStagingBytes: Int
+
+    /// The plan for `config` at `batchSize` rows per rank; with `isSharded`, each of the
+    /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1).
+    public init(config: DalleBartConfig, batchSize: Int, worldSize: Int = 1, isSharded: Bool = false) {
         let parameters = ParameterLayout(config: config).count
         parameterBytes = parameters * 4
         gradientBytes = parameters * 4
-        // NOTE: the sharded-optimizer mode updates only a slice, but every rank keeps full-size
-        // moments (so checkpoints need no gather); it saves communication patterns, not memory.
-        optimizerBytes = 2 * parameters * 4
+        let owned = isSharded ? parameters / worldSize + parameters % worldSize : parameters
+        optimizerBytes = 2 * owned * 4
+        checkpointStagingBytes = isSharded ? 2 * parameters * 4 : 0
         activationBytes = DalleBart.activationCount(config: config, batchSize: batchSize) * 4
         overheadBytes = 128 << 20
     }

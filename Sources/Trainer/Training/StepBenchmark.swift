@@ -28,7 +28,9 @@ public enum StepBenchmark {
         }
         let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
         try parallel.broadcastParameters(parameters)
-        let optimizer = AdamW(parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01))
+        let optimizer = AdamW(
+            parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01),
+            ownedRanges: parallel.updateRanges)
         var samples: [[Double]] = []
         let clock = ContinuousClock()
         for index in 0..<(warmup + steps) {
@@ -43,9 +45,7 @@ public enum StepBenchmark {
             timed(1) { model.backward(parameters: parameters, gradients: gradients, gradientScale: 1) }
             try timed(2) { try parallel.averageGradients(gradients) }
             try timed(3) {
-                optimizer.update(
-                    parameters: parameters, gradients: gradients, learningRate: 1e-4,
-                    ranges: parallel.updateRanges)
+                optimizer.update(parameters: parameters, gradients: gradients, learningRate: 1e-4)
                 try parallel.gatherParameters(parameters)
             }
             if index >= warmup { samples.append(times) }

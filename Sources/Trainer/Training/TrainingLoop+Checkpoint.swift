@@ -7,9 +7,7 @@ import Shards
 extension TrainingLoop {
     /// Writes a checkpoint of the current step (every rank calls this; rank 0 writes).
     public func saveCheckpoint() throws {
-        if parallel.isSharded {
-            try parallel.gatherOptimizerState(m: optimizer.m, v: optimizer.v)
-        }
+        let moments = try completeMoments()
         let cursorJSON = try JSONEncoder().encode(reader.cursor)
         let cursors = try comm.gather(Array(cursorJSON))
         if comm.isRoot {
@@ -21,7 +19,7 @@ extension TrainingLoop {
             let start = ContinuousClock.now
             let directory = try Checkpoint.write(
                 state: state, config: config, layout: model.layout, parameters: parameters,
-                optimizer: optimizer,
+                optimizer: moments ?? optimizer,
                 to: store.directory,
                 compression: CheckpointCompression(level: Int32(options.checkpointCompressionLevel)))
             try store.publishLatest(directory)
@@ -37,6 +35,10 @@ extension TrainingLoop {
     /// receives parameters, optimizer state and counters by broadcast. Returns rank 0's
     /// trainer state (on every rank), or nil when the run starts fresh.
     func resumeIfRequested() throws -> TrainerState? {
+        // Sharded moments: rank 0 loads complete ones here, then scatters each rank its slice.
+        let staging =
+            parallel.isSharded && comm.isRoot
+            ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters) : nil
         var stateJSON: [UInt8] = []
         var rootError: [UInt8] = []
         if comm.isRoot {
@@ -44,7 +46,7 @@ extension TrainingLoop {
                 if let found = try locateCheckpoint() {
                     let state = try Checkpoint.load(
                         found, config: config, layout: model.layout, parameters: parameters,
-                        optimizer: optimizer)
+                        optimizer: staging ?? optimizer)
                     stateJSON = Array(try state.jsonData())
                     progress.note("resuming from \(found.path) at step \(state.step)")
                 }
@@ -61,14 +63,54 @@ extension TrainingLoop {
         guard !stateJSON.isEmpty else { return nil }
         let state = try JSONDecoder().decode(TrainerState.self, from: Data(stateJSON))
         try parallel.broadcastParameters(parameters)
-        try comm.broadcast(optimizer.m.buffer)
-        try comm.broadcast(optimizer.v.buffer)
-        optimizer.step = Int(try comm.broadcast([Int64(optimizer.step)])[0])
+        try distributeMoments(from: staging)
+        optimizer.step = Int(try comm.broadcast([Int64((staging ?? optimizer).step)])[0])
         step = state.step
         samples = state.samples
         trainTime = state.trainTime
         skippedSteps = state.skippedSteps
         return state
+    }
+
+    /// Sharded mode: complete moments on rank 0 (gathered from every rank's slice; the tail is
+    /// the same on every rank), nil elsewhere and in the replicated mode, where every rank's
+    /// moments are already complete.
+    func completeMoments() throws -> AdamW? {
+        guard parallel.isSharded else { return nil }
+        let full =
+            comm.isRoot
+            ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters) : nil
+        let n = parallel.sliceCount
+        let even = comm.worldSize * n
+        for (local, complete) in [(optimizer.m, full?.m), (optimizer.v, full?.v)] {
+            try comm.gatherSlices(
+                UnsafeBufferPointer(start: local.pointer, count: n),
+                into: complete.map { UnsafeMutableBufferPointer(start: $0.pointer, count: even) })
+            complete?.pointer.advanced(by: even).update(
+                from: local.pointer + n, count: model.layout.count - even)
+        }
+        full?.step = optimizer.step
+        return full
+    }
+
+    /// The inverse of `completeMoments` after a resume: replicated, every rank receives rank 0's
+    /// moments; sharded, each rank receives its slice of rank 0's `staging` and the shared tail.
+    func distributeMoments(from staging: AdamW?) throws {
+        guard parallel.isSharded else {
+            try comm.broadcast(optimizer.m.buffer)
+            try comm.broadcast(optimizer.v.buffer)
+            return
+        }
+        let n = parallel.sliceCount
+        let even = comm.worldSize * n
+        let tailCount = model.layout.count - even
+        for (local, complete) in [(optimizer.m, staging?.m), (optimizer.v, staging?.v)] {
+            try comm.scatterSlices(
+                complete.map { UnsafeBufferPointer(start: $0.pointer, count: even) },
+                into: UnsafeMutableBufferPointer(start: local.pointer, count: n))
+            if let complete { (local.pointer + n).update(from: complete.pointer + even, count: tailCount) }
+            try comm.broadcast(UnsafeMutableBufferPointer(start: local.pointer + n, count: tailCount))
+        }
     }
 
     /// The checkpoint directory to resume from (rank 0), per `--resume`.

@@ -35,7 +35,7 @@ extension TrainingLoop {
         let stepsPerEpoch =
             dataset.manifest.recordCount / microGlobalBatch / options.gradientAccumulationSteps
         let totalSteps = options.maxSteps ?? options.numTrainEpochs * stepsPerEpoch
-        try checkMemory(config: config, options: options)
+        try checkMemory(config: config, options: options, worldSize: comm.worldSize)
         let model = try DalleBart(config: config, batchSize: options.perDeviceTrainBatchSize)
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
@@ -53,8 +53,10 @@ extension TrainingLoop {
     }
 
     /// Refuses to start when the ranks on this node would not fit in its available memory.
-    public static func checkMemory(config: DalleBartConfig, options: TrainingOptions) throws {
-        let plan = MemoryPlan(config: config, batchSize: options.perDeviceTrainBatchSize)
+    public static func checkMemory(config: DalleBartConfig, options: TrainingOptions, worldSize: Int) throws {
+        let plan = MemoryPlan(
+            config: config, batchSize: options.perDeviceTrainBatchSize, worldSize: worldSize,
+            isSharded: options.shardOptimizerState)
         let environment = ProcessInfo.processInfo.environment
         let localRanks =
             Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1") ?? 1

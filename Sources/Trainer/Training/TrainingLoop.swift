@@ -76,9 +76,12 @@ public final class TrainingLoop {
         self.totalSteps = totalSteps
         parameters = FlatBuffer(count: model.layout.count)
         gradients = FlatBuffer(count: model.layout.count)
-        optimizer = AdamW(parameterCount: model.layout.count, hyperparameters: options.adamW)
         parallel = DataParallel(
             comm: comm, parameterCount: model.layout.count, isSharded: options.shardOptimizerState)
+        // Sharded (ZeRO-1): moments only for this rank's slice and the shared tail.
+        optimizer = AdamW(
+            parameterCount: model.layout.count, hyperparameters: options.adamW,
+            ownedRanges: parallel.updateRanges)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
@@ -133,9 +136,7 @@ public final class TrainingLoop {
                         GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxNorm, range: range)
                     }
                 }
-                optimizer.update(
-                    parameters: parameters, gradients: gradients, learningRate: learningRate,
-                    ranges: parallel.updateRanges)
+                optimizer.update(parameters: parameters, gradients: gradients, learningRate: learningRate)
                 try parallel.gatherParameters(parameters)
             }
         }

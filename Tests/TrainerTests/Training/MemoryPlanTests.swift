@@ -12,6 +12,10 @@ struct MemoryPlanTests {
         #expect(plan.optimizerBytes == 2 * plan.parameterBytes)
         #expect(plan.activationBytes == model.activationCount * 4)
         #expect(plan.totalBytes > plan.parameterBytes * 4)
+        let sharded = MemoryPlan(config: config, batchSize: 2, worldSize: 4, isSharded: true)
+        let count = model.layout.count
+        #expect(sharded.optimizerBytes == 2 * 4 * (count / 4 + count % 4))
+        #expect(sharded.checkpointStagingBytes == plan.optimizerBytes)
     }
 
     @Test func aRunThatDoesNotFitIsRefusedWithTheNumbers() throws {
@@ -21,7 +25,7 @@ struct MemoryPlanTests {
         let plan = MemoryPlan(config: config, batchSize: 8)
         guard let available = MemoryPlan.availableBytes(), plan.totalBytes > available else { return }
         #expect {
-            try TrainingLoop.checkMemory(config: config, options: options)
+            try TrainingLoop.checkMemory(config: config, options: options, worldSize: 1)
         } throws: { error in
             "\(error)".contains("available") && "\(error)".contains("activations")
         }
