@@ -87,8 +87,20 @@ public final class TrainingLoop {
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
         tensorBoard = try TensorBoardWriter(directory: outputDirectory, isActive: comm.isRoot)
         progress = ProgressLine(
-            isActive: comm.isRoot, totalSteps: totalSteps, logInterval: options.logInterval)
+            isActive: comm.isRoot, totalSteps: totalSteps, logInterval: options.logInterval,
+            isTerminal: Self.showsLiveProgress())
         store = CheckpointStore(directory: outputDirectory.appendingPathComponent("checkpoints"))
+    }
+
+    /// A live `\r` progress line on a terminal, plain lines otherwise. mpirun gives ranks a
+    /// pseudo-terminal even when its own output goes to a file, so `DALLE_TRAIN_PROGRESS=lines`
+    /// (set by the SLURM script) or `=live` decides explicitly.
+    static func showsLiveProgress() -> Bool {
+        switch ProcessInfo.processInfo.environment["DALLE_TRAIN_PROGRESS"] {
+        case "lines": return false
+        case "live": return true
+        default: return isatty(STDOUT_FILENO) != 0
+        }
     }
 
     /// Starts the background reader at `cursor` (a resumed position) or at the beginning.
