@@ -48,8 +48,8 @@ enum Activation {
     /// 0.5·x·(1 + erf(x/√2)) and its derivative.
     @inline(__always)
     static func gelu(_ x: Float) -> (value: Float, slope: Float) {
-        let cdf = 0.5 * (1 + erf(x * 0.707_106_781_186_547_6))
-        let pdf = exp(-0.5 * x * x) * 0.398_942_280_401_432_7
+        let cdf = 0.5 * (1 + fastErf(x * 0.707_106_781_186_547_6))
+        let pdf = fastExp(-0.5 * x * x) * 0.398_942_280_401_432_7
         return (x * cdf, cdf + x * pdf)
     }
 

@@ -134,20 +134,15 @@ enum Attention {
         for i in 0..<shape.queryLength {
             let row = scores + i * Tk
             let limit = shape.isCausal ? min(i + 1, Tk) : Tk
-            var peak = -Float.infinity
-            if let keyMask {
-                for j in 0..<limit where keyMask[j] != 0 { peak = max(peak, row[j]) }
-            } else {
-                for j in 0..<limit { peak = max(peak, row[j]) }
-            }
+            let peak =
+                keyMask.map { VectorMath.maskedMaximum(row, mask: $0, limit) }
+                ?? VectorMath.maximum(row, limit)
             if let keyMask {
                 for j in 0..<limit { row[j] = keyMask[j] == 0 ? 0 : fastExp(row[j] - peak) }
             } else {
                 for j in 0..<limit { row[j] = fastExp(row[j] - peak) }
             }
-            let total = VectorMath.sum(row, limit)
-            let inverse = 1 / total
-            for j in 0..<limit { row[j] *= inverse }
+            VectorMath.scale(row, by: 1 / VectorMath.sum(row, limit), limit)
             for j in limit..<Tk { row[j] = 0 }
         }
     }
