@@ -21,7 +21,8 @@ enum Activation {
         }
     }
 
-    /// Accumulates dInput[i] += dOut[i] * f'(input[i]) (or assigns with `.overwrite`; `dInput` may equal `dOut`).
+    /// Accumulates dInput[i] += dOut[i] * f'(input[i]) (or assigns with `.overwrite`, without reading
+    /// dInput). Loops vectorize only when dInput does not alias dOut or input.
     static func backward(
         _ kind: ActivationKind,
         dInput: UnsafeMutablePointer<Float>,  // (count)
@@ -29,19 +30,26 @@ enum Activation {
         input: UnsafePointer<Float>,  // (count)
         count: Int, mode: GradientMode = .accumulate
     ) {
-        let beta = mode.beta
         switch kind {
-        case .gelu: for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * gelu(input[i]).slope }
-        case .geluNew:
-            for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * geluTanh(input[i]).slope }
-        case .relu: for i in 0..<count { dInput[i] = beta * dInput[i] + (input[i] > 0 ? dOut[i] : 0) }
-        case .silu, .swish:
-            for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * sigmoidLinear(input[i], 1).slope }
-        case .quickGelu:
-            for i in 0..<count {
-                dInput[i] = beta * dInput[i] + dOut[i] * sigmoidLinear(input[i], 1.702).slope
-            }
-        case .smelu: for i in 0..<count { dInput[i] = beta * dInput[i] + dOut[i] * smelu(input[i]).slope }
+        case .gelu: chain(dInput, dOut, input, count, mode) { gelu($0).slope }
+        case .geluNew: chain(dInput, dOut, input, count, mode) { geluTanh($0).slope }
+        case .relu: chain(dInput, dOut, input, count, mode) { $0 > 0 ? 1 : 0 }
+        case .silu, .swish: chain(dInput, dOut, input, count, mode) { sigmoidLinear($0, 1).slope }
+        case .quickGelu: chain(dInput, dOut, input, count, mode) { sigmoidLinear($0, 1.702).slope }
+        case .smelu: chain(dInput, dOut, input, count, mode) { smelu($0).slope }
+        }
+    }
+
+    /// dInput[i] (+)= dOut[i] * slope(input[i]).
+    @inline(__always)
+    private static func chain(
+        _ dInput: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ input: UnsafePointer<Float>,
+        _ count: Int, _ mode: GradientMode, _ slope: (Float) -> Float
+    ) {
+        if mode == .overwrite {
+            for i in 0..<count { dInput[i] = dOut[i] * slope(input[i]) }
+        } else {
+            for i in 0..<count { dInput[i] += dOut[i] * slope(input[i]) }
         }
     }
 

@@ -14,8 +14,8 @@ enum GLU {
         for i in 0..<count { product[i] = activated[i] * linear[i] }
     }
 
-    /// Overwrites dGate = dProduct * linear * act'(gate) and dLinear = dProduct * activated
-    /// (`dGate` may equal `dProduct`).
+    /// Overwrites dGate = dProduct * linear * act'(gate) and dLinear = dProduct * activated.
+    /// No output may alias an input: LLVM vectorizes only loops whose buffers do not overlap.
     static func backward(
         dGate: UnsafeMutablePointer<Float>,  // (N, F)
         dLinear: UnsafeMutablePointer<Float>,  // (N, F)
@@ -25,6 +25,15 @@ enum GLU {
         linear: UnsafePointer<Float>,  // (N, F)
         activation: ActivationKind, count: Int
     ) {
+        precondition(UnsafePointer(dGate) != dProduct, "GLU.backward: dGate must not alias dProduct")
+        if activation == .gelu {
+            for i in 0..<count {
+                let d = dProduct[i]
+                dLinear[i] = d * activated[i]
+                dGate[i] = d * linear[i] * Activation.gelu(gate[i]).slope
+            }
+            return
+        }
         for i in 0..<count {
             let d = dProduct[i]
             dLinear[i] = d * activated[i]
