@@ -21,6 +21,48 @@ enum Activation {
         }
     }
 
+    /// out[i] = f(x[i]), and x[i] becomes f'(x[i]): the forward keeps the slope the backward needs
+    /// (`backward(dInput:dOut:slope:)`), computed with the value (for gelu they share erf).
+    static func forwardKeepingSlope(
+        _ kind: ActivationKind,
+        out: UnsafeMutablePointer<Float>,  // (count)
+        inputThenSlope x: UnsafeMutablePointer<Float>,  // (count)
+        count: Int
+    ) {
+        switch kind {
+        case .gelu: evaluate(out, x, count) { gelu($0) }
+        case .geluNew: evaluate(out, x, count) { geluTanh($0) }
+        case .relu: evaluate(out, x, count) { $0 > 0 ? ($0, 1) : (0, 0) }
+        case .silu, .swish: evaluate(out, x, count) { sigmoidLinear($0, 1) }
+        case .quickGelu: evaluate(out, x, count) { sigmoidLinear($0, 1.702) }
+        case .smelu: evaluate(out, x, count) { smelu($0) }
+        }
+    }
+
+    /// out[i] = f(x[i]).value; x[i] = f(x[i]).slope (same pointer read and written: vectorizes).
+    @inline(__always)
+    private static func evaluate(
+        _ out: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ count: Int,
+        _ f: (Float) -> (value: Float, slope: Float)
+    ) {
+        for i in 0..<count {
+            let (value, slope) = f(x[i])
+            out[i] = value
+            x[i] = slope
+        }
+    }
+
+    /// dInput[i] (+)= dOut[i] * slope[i] with the slope `forwardKeepingSlope` left behind
+    /// (`.overwrite` does not read dInput).
+    static func backward(
+        dInput: UnsafeMutablePointer<Float>,  // (count)
+        dOut: UnsafePointer<Float>,  // (count)
+        slope: UnsafePointer<Float>,  // (count)
+        count: Int, mode: GradientMode = .accumulate
+    ) {
+        chain(dInput, dOut, slope, count, mode) { $0 }
+    }
+
     /// Accumulates dInput[i] += dOut[i] * f'(input[i]) (or assigns with `.overwrite`, without reading
     /// dInput). Loops vectorize only when dInput does not alias dOut or input.
     static func backward(

@@ -50,8 +50,8 @@ extension FFN {
         let dGate = dHidden == scratch.hidden ? scratch.hiddenPre : scratch.hidden
         if let linear = weights.linear, let dLinearWeights = gradients.linear {
             GLU.backward(
-                dGate: dGate, dLinear: scratch.linear, dProduct: dHidden, gate: saved.gate,
-                activated: saved.activated, linear: saved.linear, activation: shape.activation, count: N * F)
+                dGate: dGate, dLinear: scratch.linear, dProduct: dHidden, slope: saved.gate,
+                activated: saved.activated, linear: saved.linear, count: N * F)
             Linear.backward(
                 dInput: scratch.normed, dKernel: dLinearWeights.kernel, dBias: dLinearWeights.bias,
                 dOut: scratch.linear, input: saved.input.out, kernel: linear.kernel, rows: N, inputs: D,
@@ -59,8 +59,7 @@ extension FFN {
             gateMode = .accumulate
         } else {
             Activation.backward(
-                shape.activation, dInput: dGate, dOut: dHidden, input: saved.gate, count: N * F,
-                mode: .overwrite)
+                dInput: dGate, dOut: dHidden, slope: saved.gate, count: N * F, mode: .overwrite)
         }
         Linear.backward(
             dInput: scratch.normed, dKernel: gradients.gate.kernel, dBias: gradients.gate.bias, dOut: dGate,

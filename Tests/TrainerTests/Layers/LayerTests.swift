@@ -126,6 +126,15 @@ struct LayerTests {
         expectClose(
             name: "\(kind) backward (accumulated onto 0.5)", actual: slope, expected: numeric, atol: 1e-5,
             rtol: 1e-4)
+        // The forward that keeps the slope gives the same value, and its slope the same gradient.
+        var kept = x
+        var keptOut = [Float](repeating: 0, count: x.count)
+        Activation.forwardKeepingSlope(kind, out: &keptOut, inputThenSlope: &kept, count: x.count)
+        #expect(keptOut == out)
+        var keptGradient = [Float](repeating: 0.5, count: x.count)
+        Activation.backward(dInput: &keptGradient, dOut: ones, slope: kept, count: x.count)
+        expectClose(
+            name: "\(kind) kept slope", actual: keptGradient, expected: slope, atol: 1e-7, rtol: 1e-6)
     }
 
     @Test func crossEntropyMatchesDoubleReferenceAndItsGradient() {
