@@ -45,6 +45,13 @@ struct AttentionShape {
     var keyRows: Int { batch * keyLength }
     /// The factor applied to q·k.
     var scoreScale: Float { cosineTau.map { 1 / $0 } ?? 1 / Float(headSize).squareRoot() }
+
+    /// Query rows per block of the per-head products: causal attention runs blocks of 64 queries
+    /// against only the keys they can see (62.5 % of the products at T = 256); else one block.
+    var queryBlock: Int { isCausal ? min(64, queryLength) : queryLength }
+
+    /// How many leading keys queries [0, end) may attend to.
+    func visibleKeys(queriesBelow end: Int) -> Int { isCausal ? min(end, keyLength) : keyLength }
 }
 
 /// What attention saves for backward.
@@ -95,23 +102,33 @@ enum Attention {
                 out: saved.keyUnit, norms: saved.keyNorm, input: saved.key, rows: shape.keyRows, heads: H,
                 headSize: K)
         }
+        precondition(!shape.isCausal || Tq == Tk, "causal attention needs as many queries as keys")
+        let block = shape.queryBlock
         for b in 0..<shape.batch {
             for h in 0..<H {
+                // Scores of masked keys are never computed: softmax writes their 0.
                 let scores = saved.probabilities + (b * H + h) * Tq * Tk
-                Linear.product(
-                    rows: Tq, columns: Tk, inner: K, a: saved.queryUnit + b * Tq * D + h * K, lda: D,
-                    b: saved.keyUnit + b * Tk * D + h * K, ldb: D, c: scores, ldc: Tk, transposeB: true,
-                    alpha: shape.scoreScale)
+                for first in stride(from: 0, to: Tq, by: block) {
+                    let rows = min(block, Tq - first)
+                    Linear.product(
+                        rows: rows, columns: shape.visibleKeys(queriesBelow: first + rows), inner: K,
+                        a: saved.queryUnit + (b * Tq + first) * D + h * K, lda: D,
+                        b: saved.keyUnit + b * Tk * D + h * K, ldb: D, c: scores + first * Tk, ldc: Tk,
+                        transposeB: true, alpha: shape.scoreScale)
+                }
                 softmax(scores, keyMask: keyMask.map { $0 + b * Tk }, shape: shape)
                 var used = UnsafePointer(scores)
                 if let dropout {
                     dropout.apply(out: saved.dropped, input: scores, count: Tq * Tk)
                     used = UnsafePointer(saved.dropped)
                 }
-                Linear.product(
-                    rows: Tq, columns: K, inner: Tk, a: used, lda: Tk, b: saved.value + b * Tk * D + h * K,
-                    ldb: D,
-                    c: saved.context + b * Tq * D + h * K, ldc: D)
+                for first in stride(from: 0, to: Tq, by: block) {
+                    let rows = min(block, Tq - first)
+                    Linear.product(
+                        rows: rows, columns: K, inner: shape.visibleKeys(queriesBelow: first + rows),
+                        a: used + first * Tk, lda: Tk, b: saved.value + b * Tk * D + h * K, ldb: D,
+                        c: saved.context + (b * Tq + first) * D + h * K, ldc: D)
+                }
             }
         }
         if let headScale = weights.headScale {
@@ -134,20 +151,15 @@ enum Attention {
         for i in 0..<shape.queryLength {
             let row = scores + i * Tk
             let limit = shape.isCausal ? min(i + 1, Tk) : Tk
-            var peak = -Float.infinity
-            if let keyMask {
-                for j in 0..<limit where keyMask[j] != 0 { peak = max(peak, row[j]) }
-            } else {
-                for j in 0..<limit { peak = max(peak, row[j]) }
-            }
+            let peak =
+                keyMask.map { VectorMath.maskedMaximum(row, mask: $0, limit) }
+                ?? VectorMath.maximum(row, limit)
             if let keyMask {
                 for j in 0..<limit { row[j] = keyMask[j] == 0 ? 0 : fastExp(row[j] - peak) }
             } else {
                 for j in 0..<limit { row[j] = fastExp(row[j] - peak) }
             }
-            let total = VectorMath.sum(row, limit)
-            let inverse = 1 / total
-            for j in 0..<limit { row[j] *= inverse }
+            VectorMath.scale(row, by: 1 / VectorMath.sum(row, limit), limit)
             for j in limit..<Tk { row[j] = 0 }
         }
     }

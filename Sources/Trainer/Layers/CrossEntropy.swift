@@ -1,12 +1,16 @@
 // Mean softmax cross-entropy over all decoder positions and all V_img + 1 classes
-// (optax.softmax_cross_entropy as in dalle-mini's train.py; DALLEBART.md §4.7). Fused backward.
+// (optax.softmax_cross_entropy as in dalle-mini's train.py; DALLEBART.md §4.7). The forward pass
+// also leaves softmax - onehot behind, so backward is only the scale the LM head GEMMs apply.
 import Foundation
 
 enum CrossEntropy {
-    /// Returns mean over rows of logsumexp(logits[r]) - logits[r, labels[r]]. Saves `logSumExp` per row.
+    /// Returns mean over rows of logsumexp(logits[r]) - logits[r, labels[r]]. Saves `logSumExp` per
+    /// row and overwrites `gradient` with softmax(logits) - onehot(labels): the loss gradient
+    /// d(sum of row losses)/d(logits). Callers scale it (by 1/N for the mean) in the next product,
+    /// as `Linear.backward(scale:)` does.
     static func forward(
         logSumExp: UnsafeMutablePointer<Float>,  // (N)
-        exponentials: UnsafeMutablePointer<Float>,  // (N, V) scratch
+        gradient: UnsafeMutablePointer<Float>,  // (N, V)
         logits: UnsafePointer<Float>,  // (N, V)
         labels: UnsafePointer<Int32>,  // (N)
         rows: Int, classes: Int
@@ -14,33 +18,17 @@ enum CrossEntropy {
         var total = 0.0
         for row in 0..<rows {
             let z = logits + row * classes
-            var peak = -Float.infinity
-            for c in 0..<classes { peak = max(peak, z[c]) }
-            let e = exponentials + row * classes
+            let peak = VectorMath.maximum(z, classes)
+            let e = gradient + row * classes
             for c in 0..<classes { e[c] = fastExp(z[c] - peak) }
             let sum = VectorMath.sum(e, classes)
+            VectorMath.scale(e, by: 1 / sum, classes)
+            let label = Int(labels[row])
+            e[label] -= 1
             let lse = peak + Float(log(Double(sum)))
             logSumExp[row] = lse
-            total += Double(lse - z[Int(labels[row])])
+            total += Double(lse - z[label])
         }
         return Float(total / Double(rows))
-    }
-
-    /// dLogits = (softmax(logits) - onehot(labels)) * scale (overwrites; scale is 1/N times the
-    /// caller's gradient scale for the mean loss).
-    static func backward(
-        dLogits: UnsafeMutablePointer<Float>,  // (N, V)
-        logits: UnsafePointer<Float>,  // (N, V)
-        logSumExp: UnsafePointer<Float>,  // (N)
-        labels: UnsafePointer<Int32>,  // (N)
-        scale: Float, rows: Int, classes: Int
-    ) {
-        for row in 0..<rows {
-            let z = logits + row * classes
-            let dz = dLogits + row * classes
-            let lse = logSumExp[row]
-            for c in 0..<classes { dz[c] = fastExp(z[c] - lse) * scale }
-            dz[Int(labels[row])] -= scale
-        }
     }
 }

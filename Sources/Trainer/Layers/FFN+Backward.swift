@@ -45,12 +45,13 @@ extension FFN {
                 weights: weights.hidden, saved: saved.hiddenNorm, rows: N, channels: F)
             dHidden = scratch.hiddenPre
         }
-        // dHidden becomes dGate in place; dNormedInput collects both input Denses.
+        // dGate goes to whichever (N, F) scratch dHidden is not; scratch.normed collects both input Denses.
         var gateMode = GradientMode.overwrite
+        let dGate = dHidden == scratch.hidden ? scratch.hiddenPre : scratch.hidden
         if let linear = weights.linear, let dLinearWeights = gradients.linear {
             GLU.backward(
-                dGate: dHidden, dLinear: scratch.linear, dProduct: dHidden, gate: saved.gate,
-                activated: saved.activated, linear: saved.linear, activation: shape.activation, count: N * F)
+                dGate: dGate, dLinear: scratch.linear, dProduct: dHidden, slope: saved.gate,
+                activated: saved.activated, linear: saved.linear, count: N * F)
             Linear.backward(
                 dInput: scratch.normed, dKernel: dLinearWeights.kernel, dBias: dLinearWeights.bias,
                 dOut: scratch.linear, input: saved.input.out, kernel: linear.kernel, rows: N, inputs: D,
@@ -58,11 +59,10 @@ extension FFN {
             gateMode = .accumulate
         } else {
             Activation.backward(
-                shape.activation, dInput: dHidden, dOut: dHidden, input: saved.gate, count: N * F,
-                mode: .overwrite)
+                dInput: dGate, dOut: dHidden, slope: saved.gate, count: N * F, mode: .overwrite)
         }
         Linear.backward(
-            dInput: scratch.normed, dKernel: gradients.gate.kernel, dBias: gradients.gate.bias, dOut: dHidden,
+            dInput: scratch.normed, dKernel: gradients.gate.kernel, dBias: gradients.gate.bias, dOut: dGate,
             input: saved.input.out, kernel: weights.gate.kernel, rows: N, inputs: D, outputs: F,
             inputMode: gateMode)
         if weights.input.isApplied {

@@ -22,7 +22,7 @@ struct FeedForwardWeights {
 /// What the block saves for backward (norm outputs alias their inputs where a norm is absent).
 struct FeedForwardActivations {
     var input: NormActivations  // (N, D)
-    var gate: UnsafeMutablePointer<Float>  // (N, F) Dense_0 output
+    var gate: UnsafeMutablePointer<Float>  // (N, F) Dense_0 output, replaced by act'(it) in forward
     var activated: UnsafeMutablePointer<Float>  // (N, F) act(gate)
     var linear: UnsafeMutablePointer<Float>  // (N, F) GLU's Dense_1 output (GLU only)
     var hidden: UnsafeMutablePointer<Float>  // (N, F) activated * linear (GLU) or activated (FFN)
@@ -69,10 +69,11 @@ enum FFN {
                 out: saved.linear, input: saved.input.out, kernel: linear.kernel, bias: linear.bias, rows: N,
                 inputs: D, outputs: F)
             GLU.forward(
-                product: saved.hidden, activated: saved.activated, gate: saved.gate, linear: saved.linear,
-                activation: shape.activation, count: N * F)
+                product: saved.hidden, activated: saved.activated, gateThenSlope: saved.gate,
+                linear: saved.linear, activation: shape.activation, count: N * F)
         } else {
-            Activation.forward(shape.activation, out: saved.activated, input: saved.gate, count: N * F)
+            Activation.forwardKeepingSlope(
+                shape.activation, out: saved.activated, inputThenSlope: saved.gate, count: N * F)
         }
         Normalization.forward(
             saved.hiddenNorm, input: saved.hidden, weights: weights.hidden, rows: N, channels: F)

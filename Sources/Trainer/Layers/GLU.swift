@@ -2,35 +2,36 @@
 // activation on the Dense_0 (gate) branch. The surrounding projections and norms are in FFN.swift.
 
 enum GLU {
-    /// activated = act(gate); product = activated * linear.
+    /// activated = act(gate); product = activated * linear; `gate` is replaced by act'(gate).
     static func forward(
         product: UnsafeMutablePointer<Float>,  // (N, F)
         activated: UnsafeMutablePointer<Float>,  // (N, F)
-        gate: UnsafePointer<Float>,  // (N, F)
+        gateThenSlope: UnsafeMutablePointer<Float>,  // (N, F) in: Dense_0 output; out: act'
         linear: UnsafePointer<Float>,  // (N, F)
         activation: ActivationKind, count: Int
     ) {
-        Activation.forward(activation, out: activated, input: gate, count: count)
+        Activation.forwardKeepingSlope(
+            activation, out: activated, inputThenSlope: gateThenSlope, count: count)
         for i in 0..<count { product[i] = activated[i] * linear[i] }
     }
 
-    /// Overwrites dGate = dProduct * linear * act'(gate) and dLinear = dProduct * activated
-    /// (`dGate` may equal `dProduct`).
+    /// Overwrites dGate = dProduct * linear * slope and dLinear = dProduct * activated, with the
+    /// slope act'(gate) that `forward` left. No output may alias an input (LLVM vectorizes only
+    /// loops whose buffers do not overlap).
     static func backward(
         dGate: UnsafeMutablePointer<Float>,  // (N, F)
         dLinear: UnsafeMutablePointer<Float>,  // (N, F)
         dProduct: UnsafePointer<Float>,  // (N, F)
-        gate: UnsafePointer<Float>,  // (N, F)
+        slope: UnsafePointer<Float>,  // (N, F)
         activated: UnsafePointer<Float>,  // (N, F)
         linear: UnsafePointer<Float>,  // (N, F)
-        activation: ActivationKind, count: Int
+        count: Int
     ) {
+        precondition(UnsafePointer(dGate) != dProduct, "GLU.backward: dGate must not alias dProduct")
         for i in 0..<count {
             let d = dProduct[i]
             dLinear[i] = d * activated[i]
-            dGate[i] = d * linear[i]
+            dGate[i] = d * linear[i] * slope[i]
         }
-        Activation.backward(
-            activation, dInput: dGate, dOut: dGate, input: gate, count: count, mode: .overwrite)
     }
 }

@@ -60,8 +60,8 @@ enum Linear {
         for row in 0..<rows { VectorMath.add(bias, into: out + row * outputs, outputs) }
     }
 
-    /// Accumulates dKernel += inputᵀ·dOut and dBias += Σ_rows dOut; dInput += dOut·kernelᵀ
-    /// (or = with `.overwrite`). `dInput` nil skips the input gradient.
+    /// Accumulates dKernel += inputᵀ·dOut' and dBias += Σ_rows dOut'; dInput += dOut'·kernelᵀ
+    /// (or = with `.overwrite`), where dOut' = scale · dOut. `dInput` nil skips the input gradient.
     static func backward(
         dInput: UnsafeMutablePointer<Float>?,  // (N, in)
         dKernel: UnsafeMutablePointer<Float>,  // (in, out)
@@ -69,18 +69,20 @@ enum Linear {
         dOut: UnsafePointer<Float>,  // (N, out)
         input: UnsafePointer<Float>,  // (N, in)
         kernel: UnsafePointer<Float>,  // (in, out)
-        rows: Int, inputs: Int, outputs: Int, inputMode: GradientMode = .accumulate
+        rows: Int, inputs: Int, outputs: Int, inputMode: GradientMode = .accumulate, scale: Float = 1
     ) {
         if let dInput {
             product(
                 rows: rows, columns: inputs, inner: outputs, a: dOut, lda: outputs, b: kernel, ldb: outputs,
-                c: dInput, ldc: inputs, transposeB: true, beta: inputMode.beta)
+                c: dInput, ldc: inputs, transposeB: true, alpha: scale, beta: inputMode.beta)
         }
         product(
             rows: inputs, columns: outputs, inner: rows, a: input, lda: inputs, b: dOut, ldb: outputs,
-            c: dKernel, ldc: outputs, transposeA: true, beta: 1)
+            c: dKernel, ldc: outputs, transposeA: true, alpha: scale, beta: 1)
         guard let dBias else { return }
-        for row in 0..<rows { VectorMath.add(dOut + row * outputs, into: dBias, outputs) }
+        for row in 0..<rows {
+            VectorMath.scaledAdd(out: dBias, dOut + row * outputs, alpha: scale, dBias, outputs)
+        }
     }
 
     /// c = alpha · op(a)·op(b) + beta · c, row-major, with leading dimensions (strided head views).

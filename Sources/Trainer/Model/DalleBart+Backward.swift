@@ -10,13 +10,11 @@ extension DalleBart {
         let (p, g) = (parameters.pointer, gradients.pointer)
         let buffers = saved.scratch.gradients
         var start = Self.now()
-        CrossEntropy.backward(
-            dLogits: saved.dLogits, logits: saved.logits, logSumExp: saved.logSumExp, labels: labels,
-            scale: gradientScale / Float(rows * T), rows: rows * T, classes: V)
+        // saved.dLogits holds softmax - onehot from the forward; the products apply the mean's 1/N.
         Linear.backward(
             dInput: buffers[0], dKernel: g + tensors.lmHead, dBias: nil, dOut: saved.dLogits,
             input: saved.decoder.final.out, kernel: p + tensors.lmHead, rows: rows * T, inputs: D, outputs: V,
-            inputMode: .overwrite)
+            inputMode: .overwrite, scale: gradientScale / Float(rows * T))
         phaseSeconds.headBackward = Self.seconds(since: start)
 
         start = Self.now()

@@ -61,7 +61,7 @@ extension DalleBart {
             rows: rows * T,
             inputs: D, outputs: V)
         let loss = CrossEntropy.forward(
-            logSumExp: saved.logSumExp, exponentials: saved.dLogits, logits: saved.logits, labels: labels,
+            logSumExp: saved.logSumExp, gradient: saved.dLogits, logits: saved.logits, labels: labels,
             rows: rows * T, classes: V)
         phaseSeconds.headForward = Self.seconds(since: start)
         return loss

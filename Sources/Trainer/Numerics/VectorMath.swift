@@ -1,5 +1,5 @@
-// Allocation-free vector helpers over raw pointers: sums, dot products and a vectorized exp.
-// Loops run 16 lanes at a time with a scalar tail.
+// Allocation-free vector helpers over raw pointers: sums, maxima, dot products and a vectorized
+// exp and erf. Loops run 16 lanes at a time with a scalar tail.
 
 /// exp(x) (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp), written as
 /// straight-line scalar code with selects and bit casts so that LLVM vectorizes loops over it
@@ -20,6 +20,31 @@ func fastExp(_ value: Float) -> Float {
     p = p * (r * r) + r + 1
     let exponent = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
     return p * Float(bitPattern: UInt32(bitPattern: exponent))
+}
+
+/// erf(x) (N. Juffa's erff: an odd polynomial for |x| <= 0.9277, else 1 - exp(poly(|x|)) with
+/// the sign of x; ~1.2 ulp here without FMA, libm's erff ~1 ulp). Both branches are computed and
+/// one is selected, so loops over it vectorize like `fastExp`.
+@inline(__always)
+func fastErf(_ x: Float) -> Float {
+    let t = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
+    let s = x * x
+    var small: Float = -5.967_617_03e-4
+    small = small * s + 4.991_194_23e-3
+    small = small * s - 2.676_813_49e-2
+    small = small * s + 1.128_199_25e-1
+    small = small * s - 3.761_253_36e-1
+    small = small * s + 1.283_791_66e-1
+    small = small * x + x
+    let u = t > 4 ? 4 : t  // erf(4) rounds to 1 in Float
+    var r: Float = -1.728_534_70e-5 * u + 3.831_971_26e-4
+    r = r * (u * u) + (-3.883_964_38e-3 * u + 2.425_462_19e-2)
+    r = r * u - 1.067_778_77e-1
+    r = r * u - 6.348_466_87e-1
+    r = r * u - 1.287_175_12e-1
+    r = r * u - u
+    let large = Float(bitPattern: (1 - fastExp(r)).bitPattern | (x.bitPattern & 0x8000_0000))
+    return t > 0.927_734_375 ? large : small
 }
 
 @inline(__always)
@@ -48,6 +73,56 @@ enum VectorMath {
             i += 1
         }
         return total
+    }
+
+    /// max_i x[i] (-infinity when count is 0).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            let v = load16(x + i)
+            acc = acc.replacing(with: v, where: v .> acc)  // maxps; Swift.max does not vectorize
+            i += 16
+        }
+        var peak = acc.max()
+        while i < count {
+            peak = max(peak, x[i])
+            i += 1
+        }
+        return peak
+    }
+
+    /// max over i with mask[i] != 0 of x[i] (-infinity when none).
+    @inline(__always)
+    static func maskedMaximum(_ x: UnsafePointer<Float>, mask: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            let v = load16(x + i)
+            acc = acc.replacing(with: v, where: (v .> acc) .& (load16(mask + i) .!= 0))
+            i += 16
+        }
+        var peak = acc.max()
+        while i < count {
+            if mask[i] != 0 { peak = max(peak, x[i]) }
+            i += 1
+        }
+        return peak
+    }
+
+    /// x[i] *= factor.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, _ count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            store16(load16(x + i) * factor, x + i)
+            i += 16
+        }
+        while i < count {
+            x[i] *= factor
+            i += 1
+        }
     }
 
     /// Σ x[i] * y[i].

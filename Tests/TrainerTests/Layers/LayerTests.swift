@@ -126,6 +126,15 @@ struct LayerTests {
         expectClose(
             name: "\(kind) backward (accumulated onto 0.5)", actual: slope, expected: numeric, atol: 1e-5,
             rtol: 1e-4)
+        // The forward that keeps the slope gives the same value, and its slope the same gradient.
+        var kept = x
+        var keptOut = [Float](repeating: 0, count: x.count)
+        Activation.forwardKeepingSlope(kind, out: &keptOut, inputThenSlope: &kept, count: x.count)
+        #expect(keptOut == out)
+        var keptGradient = [Float](repeating: 0.5, count: x.count)
+        Activation.backward(dInput: &keptGradient, dOut: ones, slope: kept, count: x.count)
+        expectClose(
+            name: "\(kind) kept slope", actual: keptGradient, expected: slope, atol: 1e-7, rtol: 1e-6)
     }
 
     @Test func crossEntropyMatchesDoubleReferenceAndItsGradient() {
@@ -133,9 +142,9 @@ struct LayerTests {
         let logits = Self.values(rows * classes, seed: 0.9).map { $0 * 3 }
         let labels: [Int32] = [0, 36, 5, 17]
         var lse = [Float](repeating: 0, count: rows)
-        var scratch = [Float](repeating: 0, count: rows * classes)
+        var gradient = [Float](repeating: 0, count: rows * classes)
         let loss = CrossEntropy.forward(
-            logSumExp: &lse, exponentials: &scratch, logits: logits, labels: labels, rows: rows,
+            logSumExp: &lse, gradient: &gradient, logits: logits, labels: labels, rows: rows,
             classes: classes)
         var reference = 0.0
         var dReference = [Float](repeating: 0, count: rows * classes)
@@ -150,11 +159,7 @@ struct LayerTests {
             }
         }
         #expect(abs(Double(loss) - reference) < 1e-6)
-        var dLogits = [Float](repeating: 0, count: rows * classes)
-        CrossEntropy.backward(
-            dLogits: &dLogits, logits: logits, logSumExp: lse, labels: labels, scale: 1 / Float(rows),
-            rows: rows,
-            classes: classes)
+        let dLogits = gradient.map { $0 / Float(rows) }
         expectClose(name: "dLogits", actual: dLogits, expected: dReference, atol: 1e-7, rtol: 1e-5)
     }
 

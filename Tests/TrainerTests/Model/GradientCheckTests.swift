@@ -102,6 +102,14 @@ struct GradientCheckTests {
             }
         ),
         ("relu only", tinyConfig { $0.activationFunction = .relu }),
+        // 150 images: causal self-attention runs query blocks of 64, 64 and 22 against 64/128/150 keys.
+        ("causal query blocks", tinyConfig { $0.imageLength = 150 }),
+        (
+            "causal query blocks attention dropout",
+            tinyConfig {
+                $0.imageLength = 150; $0.attentionDropout = 0.3
+            }
+        ),
         (
             "normformer all dropouts",
             tinyConfig {
