@@ -24,6 +24,10 @@ struct Bench: ParsableCommand {
     var peakGflops: Double?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also time whole data-parallel steps: forward, backward, gradient all-reduce, AdamW.")
+    var fullStep = true
 
     func validate() throws {
         guard batchSize > 0, steps > 0, warmup >= 0 else {
@@ -40,7 +44,7 @@ struct Bench: ParsableCommand {
         let report = try BenchRun(
             config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
         )
-        .measure(peakGFLOPs: peakGflops)
+        .measure(peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil)
         let gathered = try comm.gather(Array(try JSONEncoder().encode(report)))
         if comm.isRoot {
             let reports = try gathered.map { try JSONDecoder().decode(BenchReport.self, from: Data($0)) }

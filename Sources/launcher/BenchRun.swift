@@ -1,4 +1,5 @@
 // The measurement behind `dalle-train bench` (one rank) and its report types.
+import Collective
 import Foundation
 import Shards
 import Trainer
@@ -23,6 +24,10 @@ struct BenchReport: Codable {
     var peakResidentMebibytes: Double
     var phases: [String: Double]
     var loss: Double
+    /// The whole data-parallel step (forward, backward, gradient all-reduce, AdamW), when measured.
+    var fullStep: StepTimings?
+    /// Decoder tokens/s of this rank over whole steps.
+    var fullStepTokensPerSecond: Double?
 }
 
 /// All ranks plus the aggregate (throughput summed; the slowest rank's median step).
@@ -32,6 +37,8 @@ struct BenchSummary: Codable {
     var aggregateTokensPerSecond: Double
     var aggregateGFLOPs: Double
     var slowestMedianStepSeconds: Double
+    /// Decoder tokens/s of all ranks over whole data-parallel steps (with all-reduce and AdamW).
+    var aggregateFullStepTokensPerSecond: Double?
 
     init(model: String, ranks: [BenchReport]) {
         self.model = model
@@ -39,6 +46,8 @@ struct BenchSummary: Codable {
         slowestMedianStepSeconds = ranks.map(\.medianStepSeconds).max() ?? 0
         aggregateTokensPerSecond = ranks.map(\.decoderTokensPerSecond).reduce(0, +)
         aggregateGFLOPs = ranks.map(\.achievedGFLOPs).reduce(0, +)
+        let full = ranks.compactMap(\.fullStepTokensPerSecond)
+        aggregateFullStepTokensPerSecond = full.count == ranks.count ? full.reduce(0, +) : nil
     }
 
     var text: String {
@@ -58,12 +67,27 @@ struct BenchSummary: Codable {
                     $0.value / r.medianStepSeconds * 100)
             }
             lines.append("  phases: " + phases.joined(separator: ", "))
+            if let full = r.fullStep, let tokens = r.fullStepTokensPerSecond {
+                lines.append(
+                    String(
+                        format:
+                            "  full step (forward, backward, all-reduce, AdamW): median %.3f s, %.0f tokens/s | "
+                            + "all-reduce %.1f ms (%.1f%%), optimizer %.1f ms (%.1f%%)",
+                        full.step, tokens, full.allreduce * 1e3, full.allreduce / full.step * 100,
+                        full.optimizer * 1e3, full.optimizer / full.step * 100))
+            }
         }
         if ranks.count > 1 {
             lines.append(
                 String(
                     format: "all %d ranks: %.0f decoder tokens/s, %.1f GFLOP/s, slowest median step %.3f s",
                     ranks.count, aggregateTokensPerSecond, aggregateGFLOPs, slowestMedianStepSeconds))
+            if let aggregateFullStepTokensPerSecond {
+                lines.append(
+                    String(
+                        format: "all %d ranks, full data-parallel step: %.0f decoder tokens/s", ranks.count,
+                        aggregateFullStepTokensPerSecond))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -76,7 +100,7 @@ struct BenchRun {
     var warmup: Int
     var rank: Int
 
-    func measure(peakGFLOPs: Double?) throws -> BenchReport {
+    func measure(peakGFLOPs: Double?, fullStepOn comm: Communicator?) throws -> BenchReport {
         let model = try DalleBart(config: config, batchSize: batchSize)
         let parameters = FlatBuffer(count: model.layout.count)
         let gradients = FlatBuffer(count: model.layout.count)
@@ -98,6 +122,12 @@ struct BenchRun {
             }
         }
         let median = times.sorted()[times.count / 2]
+        // Forward + backward's own peak, before the full step adds the optimizer moments.
+        let peakResident = Self.peakResidentMebibytes()
+        let fullStep = try comm.map {
+            try StepBenchmark.run(
+                comm: $0, model: model, batch: batch, steps: steps, warmup: warmup, isSharded: false)
+        }
         let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
         let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak()
         var medianPhases: [String: Double] = [:]
@@ -113,9 +143,10 @@ struct BenchRun {
             gflopPerStep: flops / 1e9,
             achievedGFLOPs: flops / median / 1e9, peakGFLOPs: peak, peakSource: source,
             sgemmGFLOPs: BLASInfo.measureSgemmGFLOPs(size: 1536, repeats: 3),
-            mfu: flops / median / 1e9 / peak, peakResidentMebibytes: Self.peakResidentMebibytes(),
+            mfu: flops / median / 1e9 / peak, peakResidentMebibytes: peakResident,
             phases: medianPhases,
-            loss: Double(loss))
+            loss: Double(loss), fullStep: fullStep,
+            fullStepTokensPerSecond: fullStep.map { Double(batchSize * config.imageLength) / $0.step })
     }
 
     /// Random text ids (some rows padded) and image codes, shifted with the start token.
