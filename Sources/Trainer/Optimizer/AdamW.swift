@@ -128,27 +128,33 @@ public final class AdamW {
         let epsilon = Float(hyperparameters.epsilon)
         let decay = Float(hyperparameters.weightDecay)
         let scale = -learningRate
-        if decay == 0 {
-            for i in 0..<count {
-                let g = gradients[i]
-                let mi = oneMinusB1 * g + b1 * m[i]
-                let vi = oneMinusB2 * (g * g) + b2 * v[i]
-                m[i] = mi
-                v[i] = vi
-                let direction = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
-                parameters[i] = parameters[i] + scale * direction
-            }
-        } else {
-            for i in 0..<count {
-                let g = gradients[i]
-                let p = parameters[i]
-                let mi = oneMinusB1 * g + b1 * m[i]
-                let vi = oneMinusB2 * (g * g) + b2 * v[i]
-                m[i] = mi
-                v[i] = vi
-                let direction = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
-                parameters[i] = p + scale * (direction + decay * p)
-            }
+        // SIMD8 lanes: the same IEEE float32 operations per element as the scalar tail (no
+        // contraction into FMAs), so results are bit-identical; the compiler could not vectorize
+        // the scalar loop itself because the four buffers might alias.
+        typealias Lanes = SIMD8<Float>
+        let vectorCount = count / 8 * 8
+        var i = 0
+        while i < vectorCount {
+            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: Lanes.self)
+            let p = UnsafeRawPointer(parameters + i).loadUnaligned(as: Lanes.self)
+            let mi = oneMinusB1 * g + b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self)
+            let vi = oneMinusB2 * (g * g) + b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+            let direction = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
+            let updated = decay == 0 ? p + scale * direction : p + scale * (direction + decay * p)
+            UnsafeMutableRawPointer(parameters + i).storeBytes(of: updated, as: Lanes.self)
+            i += 8
+        }
+        for i in vectorCount..<count {
+            let g = gradients[i]
+            let p = parameters[i]
+            let mi = oneMinusB1 * g + b1 * m[i]
+            let vi = oneMinusB2 * (g * g) + b2 * v[i]
+            m[i] = mi
+            v[i] = vi
+            let direction = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
+            parameters[i] = decay == 0 ? p + scale * direction : p + scale * (direction + decay * p)
         }
     }
 
