@@ -41,10 +41,8 @@ struct Train: ParsableCommand {
 /// the ranks on this host (threads x ranks <= cores).
 enum BLASThreads {
     static func configure() {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["OPENBLAS_NUM_THREADS"] != nil { return }
-        let localRanks =
-            Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1") ?? 1
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil { return }
+        let localRanks = TrainingSetup.ranksOnThisNode()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         BLASInfo.setThreadCount(max(1, cores / max(1, localRanks)))
     }

@@ -57,9 +57,7 @@ extension TrainingLoop {
         let plan = MemoryPlan(
             config: config, batchSize: options.perDeviceTrainBatchSize, worldSize: worldSize,
             isSharded: options.shardOptimizerState)
-        let environment = ProcessInfo.processInfo.environment
-        let localRanks =
-            Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1") ?? 1
+        let localRanks = TrainingSetup.ranksOnThisNode()
         guard let available = MemoryPlan.availableBytes(), plan.totalBytes * localRanks > available else {
             return
         }

@@ -61,6 +61,13 @@ public enum TrainingSetup {
         return tokenizer
     }
 
+    /// Ranks of this job on this node, from the launcher's environment (OpenMPI, then SLURM); 1 if unknown.
+    public static func ranksOnThisNode() -> Int {
+        let environment = ProcessInfo.processInfo.environment
+        return Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["SLURM_NTASKS_PER_NODE"] ?? "1")
+            ?? 1
+    }
+
     /// Where the built-in synthetic dataset lives for a run.
     public static func syntheticDirectory(_ options: TrainingOptions) -> URL {
         URL(fileURLWithPath: options.outputDir).appendingPathComponent("synthetic-data")
