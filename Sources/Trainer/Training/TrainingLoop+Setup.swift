@@ -102,6 +102,12 @@ extension TrainingLoop {
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         if let state { text += "; resumed at step \(state.step)" }
         progress.note(text)
+        if config.normalizeText {
+            // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
+            progress.note(
+                "warning: the model config sets normalize_text, but dalle-train does not implement dalle-mini's "
+                    + "TextNormalizer yet: captions are tokenized as they are")
+        }
         if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
     }
 }
