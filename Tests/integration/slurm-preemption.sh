@@ -68,7 +68,9 @@ for _ in $(seq 1 900); do
     restarts=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
     [[ "$state" == COMPLETED && "${restarts:-0}" -ge 1 ]] && break
     # slurmctld delays a requeued job by two minutes (Reason=BeginTime); release it now.
-    if [[ "$state" == PENDING && "${restarts:-0}" -ge 1 ]] && scontrol show job "$job" | grep -q "Reason=BeginTime"; then
+    # Release it only once the first run's job step has left the node, or its launch can fail.
+    if [[ "$state" == PENDING && "${restarts:-0}" -ge 1 ]] && scontrol show job "$job" | grep -q "Reason=BeginTime" \
+        && [[ -z "$(squeue -h -s -j "$job" 2>/dev/null)" ]] && ! pgrep -x slurmstepd >/dev/null; then
         scontrol update JobId="$job" StartTime=now || fail "cannot release the requeued job"
     fi
     sleep 0.1
