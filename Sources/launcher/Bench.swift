@@ -37,10 +37,9 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let comm = try Communicator.world()
-        let config =
-            FileManager.default.fileExists(atPath: model)
-            ? try DalleBartConfig.load(contentsOf: URL(fileURLWithPath: model))
-            : try DalleBartConfig.preset(model)
+        var options = TrainingOptions()
+        options.model = model
+        let config = try TrainingSetup.modelConfig(options)
         let report = try BenchRun(
             config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
         )

@@ -75,18 +75,15 @@ public final class DataParallel {
             UnsafeMutableBufferPointer(start: parameters.pointer, count: comm.worldSize * sliceCount))
     }
 
-    /// Global L2 norm of the averaged gradients (over `updateRanges`, summed over ranks when sharded).
+    /// Global L2 norm of the averaged gradients: of the whole buffer when replicated; when
+    /// sharded, each rank's slice summed over ranks plus the tail every rank holds.
     public func globalNorm(_ gradients: FlatBuffer) throws -> Double {
-        var sumOfSquares = 0.0
-        for range in updateRanges where !(isSharded && range.lowerBound >= comm.worldSize * sliceCount) {
-            sumOfSquares += Self.sumOfSquares(gradients.pointer + range.lowerBound, range.count)
-        }
-        if isSharded {
-            sumOfSquares = try comm.allReduce(sumOfSquares, .sum)
-            let even = comm.worldSize * sliceCount
-            sumOfSquares += Self.sumOfSquares(gradients.pointer + even, parameterCount - even)
-        }
-        return sumOfSquares.squareRoot()
+        guard isSharded else { return GradientClipping.globalNorm(gradients) }
+        let even = comm.worldSize * sliceCount
+        let slice = GradientClipping.sumOfSquares(
+            gradients.pointer + comm.rank * sliceCount, count: sliceCount)
+        let tail = GradientClipping.sumOfSquares(gradients.pointer + even, count: parameterCount - even)
+        return (try comm.allReduce(slice, .sum) + tail).squareRoot()
     }
 
     /// Means of per-rank metrics (loss, ...), in Double.
@@ -105,28 +102,9 @@ public final class DataParallel {
         guard low == high else { throw ReplicaMismatch(step: step, rank: comm.rank, checksum: local) }
     }
 
-    /// A 64-bit hash of the exact bits of `buffer`.
+    /// A 64-bit hash (XXH64) of the exact bits of `buffer`.
     public static func checksum(_ buffer: FlatBuffer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let words = UnsafeRawPointer(buffer.pointer).assumingMemoryBound(to: UInt32.self)
-        for i in 0..<buffer.count {
-            hash = (hash ^ UInt64(words[i])) &* 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
-
-    static func sumOfSquares(_ pointer: UnsafePointer<Float>, _ count: Int) -> Double {
-        var total = 0.0
-        var start = 0
-        // Float partial sums over short runs keep the loop vectorized; Double between runs.
-        while start < count {
-            let end = min(start + 4096, count)
-            var partial: Float = 0
-            for i in start..<end { partial += pointer[i] * pointer[i] }
-            total += Double(partial)
-            start = end
-        }
-        return total
+        XXHash64.hash(UnsafeRawBufferPointer(buffer.buffer))
     }
 
     private func scaleInPlace(_ pointer: UnsafeMutablePointer<Float>, _ count: Int, _ scale: Float) {
