@@ -16,6 +16,8 @@ public final class Communicator: @unchecked Sendable {
     public var isRoot: Bool { rank == 0 }
 
     let comm: MPI_Comm
+    /// Set up by the first `allocateShared`: the ranks' shared-memory group, or why there is none.
+    var sharedMemory: Result<SharedMemoryGroup, SharedMemoryUnavailable>?
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var shared: Communicator?

@@ -72,8 +72,10 @@ struct BenchSummary: Codable {
                     String(
                         format:
                             "  full step (forward, backward, all-reduce, AdamW): median %.3f s, %.0f tokens/s | "
-                            + "all-reduce %.1f ms (%.1f%%), optimizer %.1f ms (%.1f%%)",
+                            + "all-reduce %.1f ms (%.1f%%; %.1f ms = %.1f%% for the last rank to arrive), "
+                            + "optimizer %.1f ms (%.1f%%)",
                         full.step, tokens, full.allreduce * 1e3, full.allreduce / full.step * 100,
+                        full.allreduceLastArrival * 1e3, full.allreduceLastArrival / full.step * 100,
                         full.optimizer * 1e3, full.optimizer / full.step * 100))
             }
         }

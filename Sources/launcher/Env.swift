@@ -19,7 +19,24 @@ struct Env: ParsableCommand {
             for line in reports.map(\.line) { print(line) }
             for warning in RankEnvironment.warnings(for: reports) { print("warning: \(warning)") }
         }
+        // The path the trainer's gradient average will take, checked with a real all-reduce.
+        let probe = try comm.allocateShared(count: 4096)
+        probe.buffer.update(repeating: 1)
+        try comm.allReduce(probe)
+        let correct =
+            try comm.allReduce(
+                Int32(probe.buffer.allSatisfy { $0 == Float(comm.worldSize) } ? 0 : 1), .max) == 0
+        if comm.isRoot {
+            let path =
+                probe.isShared
+                ? "shared memory (all \(comm.worldSize) ranks on one host)"
+                : "MPI (\(probe.unsharedReason ?? "no shared memory"))"
+            print("gradient average: \(path), " + (correct ? "checked" : "WRONG RESULT"))
+        }
         try comm.barrier()
+        if !correct {
+            throw SelfCheckError(description: "the all-reduce over a shared buffer gave a wrong sum")
+        }
     }
 }
 

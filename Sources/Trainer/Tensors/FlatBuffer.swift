@@ -1,4 +1,5 @@
 // One contiguous Float allocation: parameters, gradients and optimizer moments each live in one.
+import Collective
 
 /// Owns `count` Floats, allocated once, zero-initialized, freed in `deinit`.
 /// Views into it come from a `ParameterLayout` (name -> offset, shape).
@@ -7,6 +8,9 @@ public final class FlatBuffer: @unchecked Sendable {
     public let count: Int
     /// The storage; valid for the lifetime of the buffer.
     public let pointer: UnsafeMutablePointer<Float>
+    /// The rank-shared memory this buffer lives in, when it came from `init(shared:)`:
+    /// `DataParallel` then runs its collectives in shared memory.
+    public let shared: SharedFloatBuffer?
 
     /// Allocates `count` zeroed Floats (64-byte aligned for vector loads).
     public init(count: Int) {
@@ -16,9 +20,19 @@ public final class FlatBuffer: @unchecked Sendable {
             byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        shared = nil
     }
 
-    deinit { pointer.deallocate() }
+    /// Wraps a buffer from `Communicator.allocateShared` (zeroed), keeping it alive.
+    public init(shared: SharedFloatBuffer) {
+        count = shared.count
+        pointer = shared.pointer
+        self.shared = shared
+    }
+
+    deinit {
+        if shared == nil { pointer.deallocate() }
+    }
 
     /// The whole buffer as a mutable buffer pointer (for collectives and I/O).
     public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -35,6 +35,12 @@ public final class DataParallel {
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
+    /// Collective: a zeroed buffer of `parameterCount` Floats in memory the ranks share when they
+    /// run on one host (the collectives over it then skip MPI's copies; ordinary memory otherwise).
+    public func makeBuffer() throws -> FlatBuffer {
+        FlatBuffer(shared: try comm.allocateShared(count: parameterCount))
+    }
+
     /// Makes every replica equal to rank 0's parameters (at start and after resume).
     public func broadcastParameters(_ parameters: FlatBuffer) throws {
         try comm.broadcast(parameters.buffer, root: 0)
@@ -46,8 +52,18 @@ public final class DataParallel {
     public func averageGradients(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
+        let even = comm.worldSize * sliceCount
+        if let shared = gradients.shared {
+            // One pass over the whole buffer: each rank reduces its part from the peers' memory.
+            if isSharded {
+                try comm.reduceScatter(shared, range: 0..<even, scale: scale)
+                try comm.allReduce(shared, range: even..<parameterCount, scale: scale)
+            } else {
+                try comm.allReduce(shared, scale: scale)
+            }
+            return
+        }
         if isSharded {
-            let even = comm.worldSize * sliceCount
             try comm.reduceScatter(UnsafeMutableBufferPointer(start: gradients.pointer, count: even), .sum)
             try comm.allReduce(
                 UnsafeMutableBufferPointer(start: gradients.pointer + even, count: parameterCount - even),
@@ -71,6 +87,10 @@ public final class DataParallel {
     /// Sharded mode: every rank receives every slice of the updated parameters. No-op when replicated.
     public func gatherParameters(_ parameters: FlatBuffer) throws {
         guard isSharded else { return }
+        if let shared = parameters.shared {
+            try comm.allGather(shared, range: 0..<comm.worldSize * sliceCount)
+            return
+        }
         try comm.allGather(
             UnsafeMutableBufferPointer(start: parameters.pointer, count: comm.worldSize * sliceCount))
     }

@@ -10,6 +10,10 @@ public struct StepTimings: Codable, Sendable {
     public var forward: Double
     public var backward: Double
     public var allreduce: Double
+    /// Median over steps of the fastest rank's all-reduce: that of the last rank to arrive, i.e.
+    /// what the all-reduce itself adds to the step. The rest of `allreduce` on the other ranks is
+    /// waiting for that rank to finish its backward pass.
+    public var allreduceLastArrival: Double
     public var optimizer: Double
     /// Every timed step's total, in order.
     public var steps: [Double]
@@ -21,12 +25,12 @@ public enum StepBenchmark {
         comm: Communicator, model: DalleBart, batch: Batch, steps: Int, warmup: Int, isSharded: Bool
     ) throws -> StepTimings {
         let count = model.layout.count
-        let parameters = FlatBuffer(count: count)
-        let gradients = FlatBuffer(count: count)
+        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
+        let parameters = try parallel.makeBuffer()
+        let gradients = try parallel.makeBuffer()
         if comm.isRoot {
             Initialization.initialize(parameters, layout: model.layout, config: model.config, seed: 1)
         }
-        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
         try parallel.broadcastParameters(parameters)
         let optimizer = AdamW(
             parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01),
@@ -52,9 +56,12 @@ public enum StepBenchmark {
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let totals = samples.map { $0.reduce(0, +) }
+        var lastArrival = samples.map { $0[2] }
+        try comm.allReduce(&lastArrival, .min)
         return StepTimings(
             step: median(totals), forward: median(samples.map { $0[0] }),
             backward: median(samples.map { $0[1] }),
-            allreduce: median(samples.map { $0[2] }), optimizer: median(samples.map { $0[3] }), steps: totals)
+            allreduce: median(samples.map { $0[2] }), allreduceLastArrival: median(lastArrival),
+            optimizer: median(samples.map { $0[3] }), steps: totals)
     }
 }

@@ -101,6 +101,12 @@ extension TrainingLoop {
         text += "= \(globalBatchSize) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         if let state { text += "; resumed at step \(state.step)" }
+        if comm.worldSize > 1, let shared = gradients.shared {
+            text +=
+                shared.isShared
+                ? "; gradients averaged in shared memory"
+                : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
+        }
         progress.note(text)
         if config.normalizeText {
             // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.

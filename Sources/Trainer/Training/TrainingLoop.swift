@@ -74,10 +74,12 @@ public final class TrainingLoop {
         self.encoder = encoder
         self.evaluation = evaluation
         self.totalSteps = totalSteps
-        parameters = FlatBuffer(count: model.layout.count)
-        gradients = FlatBuffer(count: model.layout.count)
-        parallel = DataParallel(
+        let parallel = DataParallel(
             comm: comm, parameterCount: model.layout.count, isSharded: options.shardOptimizerState)
+        self.parallel = parallel
+        // In the ranks' shared memory on one host, so that the gradient average skips MPI's copies.
+        parameters = try parallel.makeBuffer()
+        gradients = try parallel.makeBuffer()
         // Sharded (ZeRO-1): moments only for this rank's slice and the shared tail.
         optimizer = AdamW(
             parameterCount: model.layout.count, hyperparameters: options.adamW,

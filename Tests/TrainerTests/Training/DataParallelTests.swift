@@ -6,14 +6,18 @@ import Trainer
 
 @Suite(.serialized)
 struct DataParallelTests {
-    /// Rank r's gradient element i is (r + 1) * i, so the mean is (n + 1) / 2 * i.
-    @Test(arguments: [false, true], [7, 1000, 2_500_003])
-    func averageIsTheMeanOverRanks(isSharded: Bool, count: Int) throws {
+    /// Rank r's gradient element i is (r + 1) * i, so the mean is (n + 1) / 2 * i. Both for
+    /// ordinary memory (MPI) and for the ranks' shared memory (`makeBuffer`).
+    @Test(
+        arguments: [false, true],
+        [(7, false), (1000, false), (2_500_003, false), (7, true), (2_500_003, true)])
+    func averageIsTheMeanOverRanks(isSharded: Bool, buffer: (count: Int, isShared: Bool)) throws {
         let comm = try TestWorld.communicator()
         let n = comm.worldSize
+        let count = buffer.count
         let parallel = DataParallel(
             comm: comm, parameterCount: count, isSharded: isSharded, bucketByteCount: 1 << 20)
-        let gradients = FlatBuffer(count: count)
+        let gradients = buffer.isShared ? try parallel.makeBuffer() : FlatBuffer(count: count)
         for i in 0..<count { gradients.pointer[i] = Float((comm.rank + 1) * (i % 1000)) }
         try parallel.averageGradients(gradients)
         let mean = Float(n + 1) / 2
@@ -33,11 +37,12 @@ struct DataParallelTests {
         #expect(abs(norm - expectedSquares.squareRoot()) <= 1e-5 * expectedSquares.squareRoot())
     }
 
-    @Test func gatherRebuildsEveryShard() throws {
+    @Test(arguments: [false, true])
+    func gatherRebuildsEveryShard(isShared: Bool) throws {
         let comm = try TestWorld.communicator()
         let count = 10 * comm.worldSize + 3
         let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: true)
-        let parameters = FlatBuffer(count: count)
+        let parameters = isShared ? try parallel.makeBuffer() : FlatBuffer(count: count)
         for range in parallel.updateRanges {
             for i in range { parameters.pointer[i] = Float(i) }
         }

@@ -1,0 +1,139 @@
+// All-reduce, reduce-scatter and all-gather over `SharedFloatBuffer`s. On one host each rank
+// reduces its part of the range straight from the peers' memory and writes the result into every
+// rank's buffer (two barriers, no copies through MPI); otherwise the same calls go through MPI.
+import Foundation
+
+extension Communicator {
+    /// Sums `range` of `shared` over all ranks, multiplies by `scale`, and leaves the result in
+    /// every rank's buffer (`scale: 1 / worldSize` is `lax.pmean`). Sums run in rank order.
+    public func allReduce(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws {
+        let range = try checked(range, in: shared, call: "allReduce")
+        guard let ranks = shared.ranks else {
+            let view = UnsafeMutableBufferPointer(
+                start: shared.pointer + range.lowerBound, count: range.count)
+            try allReduce(view, .sum)
+            SharedKernels.scale(view, by: scale)
+            return
+        }
+        let group = sharedGroup()
+        try group.barrier(call: SharedCall.allReduce.rawValue, lower: range.lowerBound, count: range.count)
+        SharedKernels.sum(
+            ranks, Self.part(of: range, rank: rank, parts: worldSize), scale: scale, into: ranks)
+        try group.barrier(call: SharedCall.allReduce.rawValue, lower: range.lowerBound, count: range.count)
+    }
+
+    /// Reduce-scatter over the equal slices of `range`: afterwards this rank's slice
+    /// `range.lowerBound + [rank * n, (rank + 1) * n)` holds the sum over ranks times `scale`;
+    /// the other slices are left unspecified.
+    public func reduceScatter(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws
+    {
+        let range = try checked(range, in: shared, call: "reduceScatter")
+        let slice = try equalSlice(of: range, call: "reduceScatter")
+        guard let ranks = shared.ranks else {
+            try reduceScatter(
+                UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count), .sum
+            )
+            SharedKernels.scale(
+                UnsafeMutableBufferPointer(start: shared.pointer + slice.lowerBound, count: slice.count),
+                by: scale)
+            return
+        }
+        let group = sharedGroup()
+        try group.barrier(
+            call: SharedCall.reduceScatter.rawValue, lower: range.lowerBound, count: range.count)
+        SharedKernels.sum(ranks, slice, scale: scale, into: [shared.pointer])
+        // Peers must not change their buffers while this rank still reads them.
+        try group.barrier(
+            call: SharedCall.reduceScatter.rawValue, lower: range.lowerBound, count: range.count)
+    }
+
+    /// All-gather over the equal slices of `range`: each rank contributes its slice; afterwards
+    /// every rank's buffer holds every slice.
+    public func allGather(_ shared: SharedFloatBuffer, range: Range<Int>? = nil) throws {
+        let range = try checked(range, in: shared, call: "allGather")
+        let slice = try equalSlice(of: range, call: "allGather")
+        guard let ranks = shared.ranks else {
+            try allGather(
+                UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count))
+            return
+        }
+        let group = sharedGroup()
+        try group.barrier(call: SharedCall.allGather.rawValue, lower: range.lowerBound, count: range.count)
+        for (other, destination) in ranks.enumerated() where other != rank {
+            (destination + slice.lowerBound).update(
+                from: shared.pointer + slice.lowerBound, count: slice.count)
+        }
+        try group.barrier(call: SharedCall.allGather.rawValue, lower: range.lowerBound, count: range.count)
+    }
+
+    /// The part of `range` that `rank` reduces in an all-reduce: nearly equal parts whose
+    /// boundaries fall on 64-byte lines, so no two ranks write the same cache line.
+    static func part(of range: Range<Int>, rank: Int, parts: Int) -> Range<Int> {
+        func boundary(_ k: Int) -> Int {
+            if k == parts { return range.upperBound }
+            let offset = range.count * k / parts
+            return range.lowerBound + offset / 16 * 16
+        }
+        return boundary(rank)..<boundary(rank + 1)
+    }
+
+    private func checked(_ range: Range<Int>?, in shared: SharedFloatBuffer, call: String) throws -> Range<
+        Int
+    > {
+        let range = range ?? 0..<shared.count
+        guard range.lowerBound >= 0, range.upperBound <= shared.count else {
+            throw CollectiveError.invalidArgument(
+                call: call, reason: "range \(range) outside a shared buffer of \(shared.count) elements")
+        }
+        return range
+    }
+
+    private func equalSlice(of range: Range<Int>, call: String) throws -> Range<Int> {
+        guard range.count % worldSize == 0 else {
+            throw CollectiveError.invalidArgument(
+                call: call, reason: "\(range.count) elements do not split into \(worldSize) equal slices")
+        }
+        let count = range.count / worldSize
+        return range.lowerBound + rank * count..<range.lowerBound + (rank + 1) * count
+    }
+}
+
+/// The element loops of the shared-memory collectives.
+enum SharedKernels {
+    /// Elements per block: the partial sum of a block stays in L1.
+    static let blockCount = 2048
+
+    /// For `range`: every destination gets `(sources[0] + sources[1] + ...) * scale`, summed in
+    /// rank order so that the result does not depend on which rank computes it.
+    static func sum(
+        _ sources: [UnsafeMutablePointer<Float>], _ range: Range<Int>, scale: Float,
+        into destinations: [UnsafeMutablePointer<Float>]
+    ) {
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: blockCount)
+        defer { block.deallocate() }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(blockCount, range.upperBound - start)
+            let first = sources[0] + start
+            let second = sources[1] + start
+            for i in 0..<count { block[i] = first[i] + second[i] }
+            for source in sources.dropFirst(2) {
+                let next = source + start
+                for i in 0..<count { block[i] += next[i] }
+            }
+            if scale != 1 {
+                for i in 0..<count { block[i] *= scale }
+            }
+            for destination in destinations {
+                (destination + start).update(from: block, count: count)
+            }
+            start += count
+        }
+    }
+
+    /// Multiplies every element by `scale` (nothing to do for 1).
+    static func scale(_ buffer: UnsafeMutableBufferPointer<Float>, by scale: Float) {
+        guard scale != 1, let base = buffer.baseAddress else { return }
+        for i in 0..<buffer.count { base[i] *= scale }
+    }
+}

@@ -1,0 +1,87 @@
+// Float buffers that every rank of a single-host job maps, so that collectives over them read
+// and write the peers' memory directly instead of copying through MPI (docs/PERFORMANCE.md).
+import Foundation
+
+/// `count` zeroed Floats of this rank. When the job's ranks share a host, the memory of every
+/// rank's buffer is mapped in every rank and `Communicator`'s collectives over the buffer run in
+/// shared memory; otherwise it is ordinary memory and the same calls go through MPI.
+public final class SharedFloatBuffer: @unchecked Sendable {
+    /// Floats in this rank's buffer.
+    public let count: Int
+    /// This rank's buffer; valid for the lifetime of the object.
+    public let pointer: UnsafeMutablePointer<Float>
+    /// Every rank's buffer, indexed by rank, when shared; nil when collectives use MPI.
+    let ranks: [UnsafeMutablePointer<Float>]?
+    /// Why the buffer is not shared (nil when it is).
+    public let unsharedReason: String?
+    private let segment: SharedSegment?
+
+    /// True when collectives over this buffer run in shared memory.
+    public var isShared: Bool { ranks != nil }
+
+    /// This rank's buffer as a mutable buffer pointer.
+    public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    init(count: Int, segment: SharedSegment, stride: Int, rank: Int, size: Int) {
+        self.count = count
+        self.segment = segment
+        let ranks = (0..<size).map { (segment.base + $0 * stride).assumingMemoryBound(to: Float.self) }
+        self.ranks = ranks
+        pointer = ranks[rank]
+        unsharedReason = nil
+    }
+
+    init(privateCount count: Int, reason: String) {
+        self.count = count
+        segment = nil
+        ranks = nil
+        unsharedReason = reason
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit {
+        if segment == nil { pointer.deallocate() }
+    }
+}
+
+extension Communicator {
+    /// Collective (every rank, same `count`): a buffer of `count` zeroed Floats for the
+    /// shared-memory collectives. Falls back to ordinary memory, on every rank alike, when the
+    /// ranks span several hosts, there is one rank, or /dev/shm cannot hold it.
+    public func allocateShared(count: Int) throws -> SharedFloatBuffer {
+        precondition(count >= 0, "shared buffer of \(count) elements")
+        if sharedMemory == nil { sharedMemory = try SharedMemoryGroup.make(comm: self) }
+        switch sharedMemory! {
+        case .failure(let unavailable):
+            return SharedFloatBuffer(privateCount: count, reason: unavailable.reason)
+        case .success(let group):
+            // Same count everywhere, or the ranks' buffers would not line up.
+            try group.barrier(call: SharedCall.allocate.rawValue, count: count, name: "allocateShared")
+            switch try group.allocate(comm: self, count: count) {
+            case .failure(let unavailable):
+                return SharedFloatBuffer(privateCount: count, reason: unavailable.reason)
+            case .success(let (segment, stride)):
+                return SharedFloatBuffer(
+                    count: count, segment: segment, stride: stride, rank: rank, size: worldSize)
+            }
+        }
+    }
+
+    /// The group of a shared buffer's collectives (present whenever the buffer is shared).
+    func sharedGroup() -> SharedMemoryGroup {
+        guard case .success(let group) = sharedMemory else {
+            preconditionFailure("a shared buffer exists only with a shared-memory group")
+        }
+        return group
+    }
+}
+
+/// The collectives over shared buffers, as the barrier records them to catch ranks that disagree.
+enum SharedCall: Int64 {
+    case allocate = 1, allReduce, reduceScatter, allGather
+}

@@ -1,0 +1,96 @@
+// Collectives over SharedFloatBuffer against closed forms: shared memory under mpirun on one
+// host, MPI at 1 rank; ranks that disagree about a call must all get an error.
+import Collective
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized)
+struct SharedBufferTests {
+    /// Shared memory is expected whenever there are several ranks (the tests run on one host).
+    private func expectsSharing(_ comm: Communicator) -> Bool {
+        comm.worldSize > 1 && ProcessInfo.processInfo.environment["DALLE_TRAIN_SHARED_MEMORY"] != "off"
+    }
+
+    @Test(arguments: [0, 1, 17, 5000, 300_001])
+    func allReduceSumsEveryRank(count: Int) throws {
+        let comm = try TestWorld.communicator()
+        let n = comm.worldSize
+        let shared = try comm.allocateShared(count: count)
+        #expect(shared.isShared == expectsSharing(comm))
+        #expect(shared.buffer.allSatisfy { $0 == 0 })
+        for i in 0..<count { shared.pointer[i] = Float((comm.rank + 1) * (i % 13)) }
+        try comm.allReduce(shared)
+        let total = n * (n + 1) / 2
+        #expect((0..<count).allSatisfy { shared.pointer[$0] == Float(total * ($0 % 13)) })
+    }
+
+    @Test func allReduceOfARangeScalesOnlyThatRange() throws {
+        let comm = try TestWorld.communicator()
+        let n = comm.worldSize
+        let count = 10_000
+        let shared = try comm.allocateShared(count: count)
+        for i in 0..<count { shared.pointer[i] = Float(comm.rank + 1) * Float(i) }
+        let range = 3..<(count - 5)
+        try comm.allReduce(shared, range: range, scale: 1 / Float(n))
+        let mean = Float(n * (n + 1) / 2) * (1 / Float(n))
+        #expect(range.allSatisfy { shared.pointer[$0] == mean * Float($0) })
+        let outside = Array(0..<3) + Array((count - 5)..<count)
+        #expect(outside.allSatisfy { shared.pointer[$0] == Float(comm.rank + 1) * Float($0) })
+    }
+
+    /// Values whose sum depends on the order of addition: every rank must still hold the same bits.
+    @Test func everyRankHoldsTheSameBits() throws {
+        let comm = try TestWorld.communicator()
+        let count = 4099
+        let shared = try comm.allocateShared(count: count)
+        for i in 0..<count {
+            shared.pointer[i] = Float(comm.rank + 1) * 1e-3 * Float(i) + (comm.rank % 2 == 0 ? 1e7 : -1e7)
+        }
+        try comm.allReduce(shared)
+        var hash = UInt64(14_695_981_039_346_656_037)
+        for value in shared.buffer { hash = (hash ^ UInt64(value.bitPattern)) &* 1_099_511_628_211 }
+        let local = Int64(bitPattern: hash)
+        #expect(try comm.allReduce(local, .min) == local)
+        #expect(try comm.allReduce(local, .max) == local)
+    }
+
+    @Test(arguments: [1, 5, 4096])
+    func reduceScatterThenAllGatherInARange(sliceCount: Int) throws {
+        let comm = try TestWorld.communicator()
+        let n = comm.worldSize
+        let lower = 4
+        let count = lower + sliceCount * n + 2
+        let shared = try comm.allocateShared(count: count)
+        for i in 0..<count { shared.pointer[i] = Float((comm.rank + 1) * i) }
+        let range = lower..<(lower + sliceCount * n)
+        try comm.reduceScatter(shared, range: range, scale: 2)
+        let total = Float(n * (n + 1) / 2)
+        let mine = (lower + comm.rank * sliceCount)..<(lower + (comm.rank + 1) * sliceCount)
+        #expect(mine.allSatisfy { shared.pointer[$0] == total * Float($0) * 2 })
+        try comm.allGather(shared, range: range)
+        #expect(range.allSatisfy { shared.pointer[$0] == total * Float($0) * 2 })
+        let outside = Array(0..<lower) + Array(range.upperBound..<count)
+        #expect(outside.allSatisfy { shared.pointer[$0] == Float((comm.rank + 1) * $0) })
+    }
+
+    @Test func unequalSlicesAreRejected() throws {
+        let comm = try TestWorld.communicator()
+        guard comm.worldSize > 1 else { return }
+        let shared = try comm.allocateShared(count: 10 * comm.worldSize + 1)
+        #expect(throws: CollectiveError.self) { try comm.reduceScatter(shared) }
+        #expect(throws: CollectiveError.self) { try comm.allGather(shared) }
+    }
+
+    /// A rank passing another range would read and write the wrong elements: every rank throws.
+    @Test func ranksThatDisagreeAllThrow() throws {
+        let comm = try TestWorld.communicator()
+        let shared = try comm.allocateShared(count: 100)
+        guard shared.isShared else { return }
+        #expect(throws: CollectiveError.self) { try comm.allReduce(shared, range: 0..<(50 + comm.rank)) }
+        // The ranks are still in step afterwards.
+        shared.buffer.update(repeating: 1)
+        try comm.allReduce(shared)
+        #expect(shared.buffer.allSatisfy { $0 == Float(comm.worldSize) })
+    }
+}
