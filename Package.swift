@@ -19,15 +19,17 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
         // Header-only FMA peak loop (per-function target attributes), for MFU.
         .systemLibrary(name: "CPeak", path: "Sources/Trainer/CPeak"),
+        // Header-only packed square root (Swift's Float.squareRoot() does not vectorize), for AdamW.
+        .systemLibrary(name: "CVectorMath", path: "Sources/Trainer/CVectorMath"),
 
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
             name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
             exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
         .target(
-            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak"],
+            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],
             path: "Sources/Trainer",
-            exclude: ["CBLAS", "CPeak"],
+            exclude: ["CBLAS", "CPeak", "CVectorMath"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "launcher",

@@ -28,6 +28,10 @@ struct Bench: ParsableCommand {
         inversion: .prefixedNo,
         help: "Also time whole data-parallel steps: forward, backward, gradient all-reduce, AdamW.")
     var fullStep = true
+    @Flag(
+        help: "Time the whole steps in the sharded-optimizer mode (reduce-scatter, slice update, all-gather)."
+    )
+    var shardOptimizerState = false
 
     func validate() throws {
         guard batchSize > 0, steps > 0, warmup >= 0 else {
@@ -43,7 +47,7 @@ struct Bench: ParsableCommand {
         let report = try BenchRun(
             config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
         )
-        .measure(peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil)
+        .measure(peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState)
         let gathered = try comm.gather(Array(try JSONEncoder().encode(report)))
         if comm.isRoot {
             let reports = try gathered.map { try JSONDecoder().decode(BenchReport.self, from: Data($0)) }

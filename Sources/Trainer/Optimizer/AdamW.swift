@@ -1,5 +1,6 @@
 // AdamW over flat buffers with optax `adamw` / `adam` semantics, for the whole buffer or one
 // rank's slice. Not here: the learning-rate schedule (LearningRateSchedule) or clipping.
+import CVectorMath
 import Foundation
 
 /// The constant hyperparameters of Adam/AdamW (optax `adamw(lr, b1, b2, eps, weight_decay)`).
@@ -128,23 +129,42 @@ public final class AdamW {
         let epsilon = Float(hyperparameters.epsilon)
         let decay = Float(hyperparameters.weightDecay)
         let scale = -learningRate
-        // SIMD8 lanes: the same IEEE float32 operations per element as the scalar tail (no
-        // contraction into FMAs), so results are bit-identical; the compiler could not vectorize
-        // the scalar loop itself because the four buffers might alias.
+        // Blocks of SIMD8 lanes: the same IEEE float32 operations per element as the scalar
+        // tail (no contraction into FMAs), so results are bit-identical. The square roots run
+        // packed over one stack block (`CVectorMath`, `sqrtps`): Swift's squareRoot() is a libm
+        // call that stays scalar. The compiler could not vectorize the scalar loop itself
+        // because the four buffers might alias.
         typealias Lanes = SIMD8<Float>
         let vectorCount = count / 8 * 8
-        var i = 0
-        while i < vectorCount {
-            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: Lanes.self)
-            let p = UnsafeRawPointer(parameters + i).loadUnaligned(as: Lanes.self)
-            let mi = oneMinusB1 * g + b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self)
-            let vi = oneMinusB2 * (g * g) + b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
-            let direction = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
-            let updated = decay == 0 ? p + scale * direction : p + scale * (direction + decay * p)
-            UnsafeMutableRawPointer(parameters + i).storeBytes(of: updated, as: Lanes.self)
-            i += 8
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.blockCount) { block in
+            let roots = block.baseAddress!
+            var blockStart = 0
+            while blockStart < vectorCount {
+                let blockEnd = min(blockStart + Self.blockCount, vectorCount)
+                var i = blockStart
+                while i < blockEnd {
+                    let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: Lanes.self)
+                    let mi = oneMinusB1 * g + b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self)
+                    let vi = oneMinusB2 * (g * g) + b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+                    UnsafeMutableRawPointer(roots + (i - blockStart)).storeBytes(
+                        of: vi / correction2, as: Lanes.self)
+                    i += 8
+                }
+                cvm_square_root_in_place(roots, blockEnd - blockStart)
+                i = blockStart
+                while i < blockEnd {
+                    let p = UnsafeRawPointer(parameters + i).loadUnaligned(as: Lanes.self)
+                    let mi = UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self)
+                    let root = UnsafeRawPointer(roots + (i - blockStart)).loadUnaligned(as: Lanes.self)
+                    let direction = (mi / correction1) / (root + epsilon)
+                    let updated = decay == 0 ? p + scale * direction : p + scale * (direction + decay * p)
+                    UnsafeMutableRawPointer(parameters + i).storeBytes(of: updated, as: Lanes.self)
+                    i += 8
+                }
+                blockStart = blockEnd
+            }
         }
         for i in vectorCount..<count {
             let g = gradients[i]
@@ -157,6 +177,10 @@ public final class AdamW {
             parameters[i] = decay == 0 ? p + scale * direction : p + scale * (direction + decay * p)
         }
     }
+
+    /// Elements per block of the update kernel: its square roots (4 KiB) stay in L1, and so do
+    /// the block's moments between the two passes.
+    public static let blockCount = 1024
 
     /// `base ** exponent` as float32 (optax evaluates `b ** count` in float32).
     private static func powFloat(_ base: Float, _ exponent: Int) -> Float {
