@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# dalle-train against PyTorch DDP on the same machine, as a ratio measured in the same run:
+# `small`, batch 8 per process, 2 processes x 1 thread, rounds alternating the two programs.
+# Usage: deploy/bench/compare-pytorch.sh [ROUNDS]   (default 3; needs a release build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds="${1:-3}"
+source deploy/mpi-env.sh
+binary=.build/release/dalle-train
+[[ -x "$binary" ]] || { echo "build first: swift build -c release --product dalle-train" >&2; exit 1; }
+
+# PyTorch 2.13 CPU (MACHINE.md's reference version) in a private environment under .build/.
+python=python3
+if ! "$python" -c 'import torch' 2>/dev/null; then
+    venv=.build/pytorch-venv
+    if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import torch' 2>/dev/null; then
+        echo "installing torch 2.13 (CPU) into $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" 2>/dev/null ||
+            "$venv/bin/pip" install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
+    fi
+    python="$venv/bin/python"
+fi
+
+ours=()
+theirs=()
+for round in $(seq 1 "$rounds"); do
+    # The benchmark command of docs/PERFORMANCE.md (OpenBLAS picks its kernels itself).
+    line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 \
+        "$binary" bench --model small --batch-size 8 --steps 5 --warmup 1 | grep 'full data-parallel step')
+    ours+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
+    line=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --steps 5 --warmup 1 | grep '^all ')
+    theirs+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
+    echo "round $round: dalle-train ${ours[-1]} tokens/s, PyTorch DDP ${theirs[-1]} tokens/s," \
+        "ratio $(awk -v a="${ours[-1]}" -v b="${theirs[-1]}" 'BEGIN { printf "%.2f", a / b }')"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+a=$(median "${ours[@]}")
+b=$(median "${theirs[@]}")
+echo "median over $rounds rounds: dalle-train $a, PyTorch DDP $b decoder tokens/s (2 processes x 1 thread," \
+    "batch 8 each): ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
