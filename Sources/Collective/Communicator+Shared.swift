@@ -7,19 +7,19 @@ extension Communicator {
     /// Sums `range` of `shared` over all ranks, multiplies by `scale`, and leaves the result in
     /// every rank's buffer (`scale: 1 / worldSize` is `lax.pmean`). Sums run in rank order.
     public func allReduce(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws {
-        let range = try checked(range, in: shared, call: "allReduce")
+        let range = range ?? 0..<shared.count
         guard let ranks = shared.ranks else {
+            try checkBounds(range, in: shared, call: "allReduce")
             let view = UnsafeMutableBufferPointer(
                 start: shared.pointer + range.lowerBound, count: range.count)
             try allReduce(view, .sum)
             SharedKernels.scale(view, by: scale)
             return
         }
-        let group = sharedGroup()
-        try group.barrier(call: SharedCall.allReduce.rawValue, lower: range.lowerBound, count: range.count)
-        SharedKernels.sum(
-            ranks, Self.part(of: range, rank: rank, parts: worldSize), scale: scale, into: ranks)
-        try group.barrier(call: SharedCall.allReduce.rawValue, lower: range.lowerBound, count: range.count)
+        try sharedCollective(.allReduce, shared, range) {
+            SharedKernels.sum(
+                ranks, Self.part(of: range, rank: rank, parts: worldSize), scale: scale, into: ranks)
+        }
     }
 
     /// Reduce-scatter over the equal slices of `range`: afterwards this rank's slice
@@ -27,9 +27,10 @@ extension Communicator {
     /// the other slices are left unspecified.
     public func reduceScatter(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws
     {
-        let range = try checked(range, in: shared, call: "reduceScatter")
-        let slice = try equalSlice(of: range, call: "reduceScatter")
+        let range = range ?? 0..<shared.count
         guard let ranks = shared.ranks else {
+            try checkBounds(range, in: shared, call: "reduceScatter")
+            let slice = try equalSlice(of: range, call: "reduceScatter")
             try reduceScatter(
                 UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count), .sum
             )
@@ -38,54 +39,73 @@ extension Communicator {
                 by: scale)
             return
         }
-        let group = sharedGroup()
-        try group.barrier(
-            call: SharedCall.reduceScatter.rawValue, lower: range.lowerBound, count: range.count)
-        SharedKernels.sum(ranks, slice, scale: scale, into: [shared.pointer])
-        // Peers must not change their buffers while this rank still reads them.
-        try group.barrier(
-            call: SharedCall.reduceScatter.rawValue, lower: range.lowerBound, count: range.count)
+        // The second barrier keeps peers from changing their buffers while this rank reads them.
+        try sharedCollective(.reduceScatter, shared, range) {
+            let slice = try equalSlice(of: range, call: "reduceScatter")
+            SharedKernels.sum(ranks, slice, scale: scale, into: [shared.pointer])
+        }
     }
 
     /// All-gather over the equal slices of `range`: each rank contributes its slice; afterwards
     /// every rank's buffer holds every slice.
     public func allGather(_ shared: SharedFloatBuffer, range: Range<Int>? = nil) throws {
-        let range = try checked(range, in: shared, call: "allGather")
-        let slice = try equalSlice(of: range, call: "allGather")
+        let range = range ?? 0..<shared.count
         guard let ranks = shared.ranks else {
+            try checkBounds(range, in: shared, call: "allGather")
+            _ = try equalSlice(of: range, call: "allGather")
             try allGather(
                 UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count))
             return
         }
-        let group = sharedGroup()
-        try group.barrier(call: SharedCall.allGather.rawValue, lower: range.lowerBound, count: range.count)
-        for (other, destination) in ranks.enumerated() where other != rank {
-            (destination + slice.lowerBound).update(
-                from: shared.pointer + slice.lowerBound, count: slice.count)
+        try sharedCollective(.allGather, shared, range) {
+            let slice = try equalSlice(of: range, call: "allGather")
+            for (other, destination) in ranks.enumerated() where other != rank {
+                (destination + slice.lowerBound).update(
+                    from: shared.pointer + slice.lowerBound, count: slice.count)
+            }
         }
-        try group.barrier(call: SharedCall.allGather.rawValue, lower: range.lowerBound, count: range.count)
     }
 
-    /// The part of `range` that `rank` reduces in an all-reduce: nearly equal parts whose
-    /// boundaries fall on 64-byte lines, so no two ranks write the same cache line.
+    /// Runs `work` between two barriers of the shared-memory group. Arguments are checked after
+    /// every rank has arrived, so that a rank with invalid arguments makes every rank throw
+    /// instead of leaving the others waiting.
+    private func sharedCollective(
+        _ call: SharedCall, _ shared: SharedFloatBuffer, _ range: Range<Int>, work: () throws -> Void
+    ) throws {
+        let name = "\(call)"
+        let group = try sharedGroup(of: shared, call: name)
+        var problem: Error?
+        do {
+            try checkBounds(range, in: shared, call: name)
+            if call != .allReduce { _ = try equalSlice(of: range, call: name) }
+        } catch { problem = error }
+        let code = call.code(buffer: shared.serial, valid: problem == nil)
+        do {
+            try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
+        } catch {
+            throw problem ?? error
+        }
+        try work()
+        try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
+    }
+
+    /// The part of `range` that `rank` reduces in an all-reduce: nearly equal parts whose inner
+    /// boundaries fall on 64-byte lines of the buffer, so no two ranks write the same cache line.
     static func part(of range: Range<Int>, rank: Int, parts: Int) -> Range<Int> {
         func boundary(_ k: Int) -> Int {
+            if k == 0 { return range.lowerBound }
             if k == parts { return range.upperBound }
-            let offset = range.count * k / parts
-            return range.lowerBound + offset / 16 * 16
+            let aligned = (range.lowerBound + range.count * k / parts) / 16 * 16
+            return Swift.min(Swift.max(aligned, range.lowerBound), range.upperBound)
         }
         return boundary(rank)..<boundary(rank + 1)
     }
 
-    private func checked(_ range: Range<Int>?, in shared: SharedFloatBuffer, call: String) throws -> Range<
-        Int
-    > {
-        let range = range ?? 0..<shared.count
+    private func checkBounds(_ range: Range<Int>, in shared: SharedFloatBuffer, call: String) throws {
         guard range.lowerBound >= 0, range.upperBound <= shared.count else {
             throw CollectiveError.invalidArgument(
                 call: call, reason: "range \(range) outside a shared buffer of \(shared.count) elements")
         }
-        return range
     }
 
     private func equalSlice(of range: Range<Int>, call: String) throws -> Range<Int> {

@@ -14,6 +14,9 @@ public final class SharedFloatBuffer: @unchecked Sendable {
     let ranks: [UnsafeMutablePointer<Float>]?
     /// Why the buffer is not shared (nil when it is).
     public let unsharedReason: String?
+    /// The group whose ranks map the buffer, and the buffer's number in it (same on every rank).
+    let group: SharedMemoryGroup?
+    let serial: Int
     private let segment: SharedSegment?
 
     /// True when collectives over this buffer run in shared memory.
@@ -24,18 +27,22 @@ public final class SharedFloatBuffer: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 
-    init(count: Int, segment: SharedSegment, stride: Int, rank: Int, size: Int) {
+    init(count: Int, segment: SharedSegment, stride: Int, group: SharedMemoryGroup) {
         self.count = count
         self.segment = segment
-        let ranks = (0..<size).map { (segment.base + $0 * stride).assumingMemoryBound(to: Float.self) }
+        self.group = group
+        serial = group.serial
+        let ranks = (0..<group.size).map { (segment.base + $0 * stride).assumingMemoryBound(to: Float.self) }
         self.ranks = ranks
-        pointer = ranks[rank]
+        pointer = ranks[group.rank]
         unsharedReason = nil
     }
 
     init(privateCount count: Int, reason: String) {
         self.count = count
         segment = nil
+        group = nil
+        serial = 0
         ranks = nil
         unsharedReason = reason
         let raw = UnsafeMutableRawPointer.allocate(
@@ -61,21 +68,24 @@ extension Communicator {
             return SharedFloatBuffer(privateCount: count, reason: unavailable.reason)
         case .success(let group):
             // Same count everywhere, or the ranks' buffers would not line up.
-            try group.barrier(call: SharedCall.allocate.rawValue, count: count, name: "allocateShared")
+            try group.barrier(
+                call: SharedCall.allocate.code(buffer: group.serial + 1), count: count, name: "allocateShared"
+            )
             switch try group.allocate(comm: self, count: count) {
             case .failure(let unavailable):
                 return SharedFloatBuffer(privateCount: count, reason: unavailable.reason)
             case .success(let (segment, stride)):
-                return SharedFloatBuffer(
-                    count: count, segment: segment, stride: stride, rank: rank, size: worldSize)
+                return SharedFloatBuffer(count: count, segment: segment, stride: stride, group: group)
             }
         }
     }
 
-    /// The group of a shared buffer's collectives (present whenever the buffer is shared).
-    func sharedGroup() -> SharedMemoryGroup {
-        guard case .success(let group) = sharedMemory else {
-            preconditionFailure("a shared buffer exists only with a shared-memory group")
+    /// The group of a shared buffer's collectives: this communicator's, or an error when the
+    /// buffer was allocated by another communicator.
+    func sharedGroup(of buffer: SharedFloatBuffer, call: String) throws -> SharedMemoryGroup {
+        guard case .success(let group) = sharedMemory, group === buffer.group else {
+            throw CollectiveError.invalidArgument(
+                call: call, reason: "the shared buffer belongs to another communicator")
         }
         return group
     }
@@ -84,4 +94,19 @@ extension Communicator {
 /// The collectives over shared buffers, as the barrier records them to catch ranks that disagree.
 enum SharedCall: Int64 {
     case allocate = 1, allReduce, reduceScatter, allGather
+
+    /// The barrier's description of this call on buffer number `buffer`; negated when this
+    /// rank's own arguments are invalid, so that every rank fails together.
+    func code(buffer: Int, valid: Bool = true) -> Int64 {
+        let code = Int64(buffer) << 8 | rawValue
+        return valid ? code : -code
+    }
+
+    /// Text for a code, in error messages.
+    static func describe(_ code: Int64) -> String {
+        if code == 0 { return "a plain barrier" }
+        let invalid = code < 0 ? " with invalid arguments" : ""
+        let name = SharedCall(rawValue: abs(code) & 0xff).map { "\($0)" } ?? "operation \(abs(code) & 0xff)"
+        return "\(name) of shared buffer \(abs(code) >> 8)\(invalid)"
+    }
 }

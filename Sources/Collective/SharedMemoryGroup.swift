@@ -10,8 +10,8 @@ final class SharedMemoryGroup {
     private let control: SharedSegment
     /// Barriers this rank has entered; every rank enters the same ones in the same order.
     private var epoch: Int64 = 0
-    /// Number of allocations made so far (names the next segment).
-    var serial = 1
+    /// Shared buffers allocated so far; the last one's number identifies it in barrier checks.
+    var serial = 0
 
     /// Words per slot: [epoch, then the call's (operation, lower bound, count) for even and for
     /// odd epochs]. Two copies, because a rank that leaves a barrier early may describe its next
@@ -46,8 +46,8 @@ final class SharedMemoryGroup {
             return .failure(
                 .init(reason: "ranks on several hosts (\(nodeSize) of \(comm.worldSize) on this one)"))
         }
-        let bytes = comm.worldSize * slotWords * MemoryLayout<Int64>.stride
-        switch try SharedSegment.create(comm: comm, byteCount: bytes, serial: 0) {
+        let slotBytes = slotWords * MemoryLayout<Int64>.stride
+        switch try SharedSegment.create(comm: comm, partBytes: slotBytes) {
         case .failure(let reason): return .failure(reason)
         case .success(let segment):
             return .success(SharedMemoryGroup(rank: comm.rank, size: comm.worldSize, control: segment))
@@ -59,8 +59,9 @@ final class SharedMemoryGroup {
     }
 
     /// Waits until every rank has arrived. Everything a rank wrote before arriving is visible
-    /// to every rank after it leaves. `call`, `lower` and `count` describe the collective; when
-    /// ranks disagree about them every rank throws instead of corrupting memory.
+    /// to every rank after it leaves. `call` (operation and buffer, see `SharedCall.code`),
+    /// `lower` and `count` describe the collective; when the ranks disagree about them, every
+    /// rank throws (after all have arrived, so they stay in step) instead of corrupting memory.
     func barrier(call: Int64 = 0, lower: Int = 0, count: Int = 0, name: String = "barrier") throws {
         let mine = slot(rank)
         epoch += 1
@@ -70,21 +71,25 @@ final class SharedMemoryGroup {
         mine[description + 2] = Int64(count)
         cmpi_store_release(mine, epoch)
         for other in 0..<size {
-            let theirs = slot(other)
             var spins = 0
-            while cmpi_load_acquire(theirs) < epoch {
+            while cmpi_load_acquire(slot(other)) < epoch {
                 spins += 1
                 // Spin briefly (the peer is usually microseconds away), then give the core to
                 // other processes: with more ranks than cores a pure spin would starve them.
                 if spins < 2_000 { cmpi_spin_pause() } else { sched_yield() }
             }
+        }
+        // Every rank has published this barrier's description, and none can publish the next
+        // but one before this rank arrives at the next barrier.
+        for other in 0..<size {
+            let theirs = slot(other)
             let (theirCall, theirLower, theirCount) =
                 (theirs[description], theirs[description + 1], theirs[description + 2])
             if theirCall != call || theirLower != Int64(lower) || theirCount != Int64(count) {
                 throw CollectiveError.invalidArgument(
                     call: name,
-                    reason: "ranks disagree: rank \(rank) called operation \(call) on elements "
-                        + "\(lower)..<\(lower + count), rank \(other) operation \(theirCall) on "
+                    reason: "ranks disagree: rank \(rank) called \(SharedCall.describe(call)) on elements "
+                        + "\(lower)..<\(lower + count), rank \(other) \(SharedCall.describe(theirCall)) on "
                         + "\(theirLower)..<\(theirLower + theirCount)")
             }
         }
@@ -96,10 +101,11 @@ final class SharedMemoryGroup {
     > {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let stride = (max(count, 1) * MemoryLayout<Float>.stride + page - 1) / page * page
-        serial += 1
-        switch try SharedSegment.create(comm: comm, byteCount: stride * size, serial: serial) {
+        switch try SharedSegment.create(comm: comm, partBytes: stride) {
         case .failure(let reason): return .failure(reason)
-        case .success(let segment): return .success((segment, stride))
+        case .success(let segment):
+            serial += 1
+            return .success((segment, stride))
         }
     }
 }

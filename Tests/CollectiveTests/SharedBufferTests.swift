@@ -88,6 +88,15 @@ struct SharedBufferTests {
         let shared = try comm.allocateShared(count: 100)
         guard shared.isShared else { return }
         #expect(throws: CollectiveError.self) { try comm.allReduce(shared, range: 0..<(50 + comm.rank)) }
+        // Only the last rank's range is out of bounds: the others must not wait for it forever.
+        let last = comm.rank == comm.worldSize - 1
+        #expect(throws: CollectiveError.self) { try comm.allReduce(shared, range: 0..<(last ? 101 : 100)) }
+        #expect(throws: CollectiveError.self) {
+            try comm.reduceScatter(shared, range: 0..<(last ? 7 : comm.worldSize))
+        }
+        // The same range of two different buffers.
+        let other = try comm.allocateShared(count: 100)
+        #expect(throws: CollectiveError.self) { try comm.allReduce(comm.rank == 0 ? shared : other) }
         // The ranks are still in step afterwards.
         shared.buffer.update(repeating: 1)
         try comm.allReduce(shared)

@@ -47,13 +47,14 @@ public final class DataParallel {
     }
 
     /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
-    /// Replicated: in-place all-reduces over buckets; every element is valid afterwards.
+    /// Replicated: an in-place all-reduce (in shared memory for a buffer from `makeBuffer` on one
+    /// host, else through MPI in buckets); every element is valid afterwards.
     /// Sharded: a reduce-scatter; only `updateRanges` hold the averaged values afterwards.
     public func averageGradients(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
         let even = comm.worldSize * sliceCount
-        if let shared = gradients.shared {
+        if let shared = gradients.shared, shared.isShared {
             // One pass over the whole buffer: each rank reduces its part from the peers' memory.
             if isSharded {
                 try comm.reduceScatter(shared, range: 0..<even, scale: scale)
@@ -87,7 +88,7 @@ public final class DataParallel {
     /// Sharded mode: every rank receives every slice of the updated parameters. No-op when replicated.
     public func gatherParameters(_ parameters: FlatBuffer) throws {
         guard isSharded else { return }
-        if let shared = parameters.shared {
+        if let shared = parameters.shared, shared.isShared {
             try comm.allGather(shared, range: 0..<comm.worldSize * sliceCount)
             return
         }
