@@ -71,7 +71,7 @@ struct BenchSummary: Codable {
                 lines.append(
                     String(
                         format:
-                            "  full step (forward, backward, all-reduce, AdamW): median %.3f s, %.0f tokens/s | "
+                            "  full step (forward, backward, all-reduce phase, AdamW): median %.3f s, %.0f tokens/s | "
                             + "all-reduce %.1f ms (%.1f%%; %.1f ms = %.1f%% for the last rank to arrive), "
                             + "optimizer %.1f ms (%.1f%%)",
                         full.step, tokens, full.allreduce * 1e3, full.allreduce / full.step * 100,

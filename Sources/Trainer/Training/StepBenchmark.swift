@@ -1,5 +1,6 @@
-// Times whole data-parallel training steps (forward, backward, gradient all-reduce, AdamW,
-// and the all-gather of the sharded mode) on a fixed batch, for `dalle-train bench`.
+// Times whole data-parallel training steps on a fixed batch, for `dalle-train bench`: forward,
+// backward, then the same StepUpdate as training (gradient and loss averages, global norm,
+// AdamW, and the all-gather of the sharded mode).
 import Collective
 import Foundation
 import Shards
@@ -9,10 +10,11 @@ public struct StepTimings: Codable, Sendable {
     public var step: Double
     public var forward: Double
     public var backward: Double
+    /// The all-reduce phase as training times it: gradient average, loss average, global norm.
     public var allreduce: Double
-    /// Median over steps of the fastest rank's all-reduce: that of the last rank to arrive, i.e.
-    /// what the all-reduce itself adds to the step. The rest of `allreduce` on the other ranks is
-    /// waiting for that rank to finish its backward pass.
+    /// Median over steps of the fastest rank's all-reduce phase: that of the last rank to
+    /// arrive, i.e. what the phase itself adds to the step. The rest of `allreduce` on the other
+    /// ranks is waiting for that rank to finish its backward pass.
     public var allreduceLastArrival: Double
     public var optimizer: Double
     /// Every timed step's total, in order.
@@ -35,24 +37,26 @@ public enum StepBenchmark {
         let optimizer = AdamW(
             parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01),
             ownedRanges: parallel.updateRanges)
+        // The same update as TrainingLoop.trainStep, with its phase timer.
+        let update = StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil)
         var samples: [[Double]] = []
-        let clock = ContinuousClock()
         for index in 0..<(warmup + steps) {
-            var times = [Double](repeating: 0, count: 4)
-            func timed(_ phase: Int, _ body: () throws -> Void) rethrows {
-                let start = clock.now
-                try body()
-                times[phase] += PhaseTimer.seconds(clock.now - start)
-            }
+            var timer = PhaseTimer()
             gradients.zero()
-            timed(0) { _ = model.forward(parameters: parameters, batch: batch, dropout: nil) }
-            timed(1) { model.backward(parameters: parameters, gradients: gradients, gradientScale: 1) }
-            try timed(2) { try parallel.averageGradients(gradients) }
-            try timed(3) {
-                optimizer.update(parameters: parameters, gradients: gradients, learningRate: 1e-4)
-                try parallel.gatherParameters(parameters)
+            let loss = timer.measure(.forward) {
+                model.forward(parameters: parameters, batch: batch, dropout: nil)
             }
-            if index >= warmup { samples.append(times) }
+            timer.measure(.backward) {
+                model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
+            }
+            _ = try update.apply(
+                parameters: parameters, gradients: gradients, loss: Double(loss), isStopRequested: false,
+                learningRate: 1e-4, timer: &timer)
+            timer.endStep()
+            let phases = timer.interval().phases
+            if index >= warmup {
+                samples.append([phases.forward, phases.backward, phases.allreduce, phases.optimizer])
+            }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let totals = samples.map { $0.reduce(0, +) }

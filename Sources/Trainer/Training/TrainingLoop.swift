@@ -134,31 +134,18 @@ public final class TrainingLoop {
             }
             lossSum += Double(loss)
         }
-        // Loss and the stop flag travel together: one small all-reduce per step.
-        let stopFlag: Double = StopSignals.isStopRequested ? 1 : 0
-        let (averaged, norm) = try timer.measure(.allreduce) {
-            try parallel.averageGradients(gradients)
-            let averaged = try parallel.averageMetrics([lossSum / Double(accumulation), stopFlag])
-            return (averaged, try parallel.globalNorm(gradients))
-        }
         let learningRate = schedule.rate(atCount: optimizer.step)
-        let isSkipped = !averaged[0].isFinite || !norm.isFinite
-        if !isSkipped {
-            try timer.measure(.optimizer) {
-                if let maxNorm = options.maxGradNorm, norm > maxNorm {
-                    for range in parallel.updateRanges {
-                        GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxNorm, range: range)
-                    }
-                }
-                optimizer.update(parameters: parameters, gradients: gradients, learningRate: learningRate)
-                try parallel.gatherParameters(parameters)
-            }
-        }
+        let outcome = try StepUpdate(
+            parallel: parallel, optimizer: optimizer, maxGradNorm: options.maxGradNorm
+        )
+        .apply(
+            parameters: parameters, gradients: gradients, loss: lossSum / Double(accumulation),
+            isStopRequested: StopSignals.isStopRequested, learningRate: learningRate, timer: &timer)
         timer.endStep()
         step += 1
         samples += globalBatchSize
         return StepResult(
-            loss: averaged[0], gradientNorm: norm, learningRate: learningRate, isSkipped: isSkipped,
-            isStopRequested: averaged[1] > 0)
+            loss: outcome.loss, gradientNorm: outcome.gradientNorm, learningRate: learningRate,
+            isSkipped: outcome.isSkipped, isStopRequested: outcome.isStopRequested)
     }
 }
