@@ -47,6 +47,11 @@ struct Plan: ParsableCommand {
             String(
                 format: "per node (%d rank(s)):        %10.2f GiB", perNode,
                 Double(nodeBytes) / Double(1 << 30)))
+        if perNode == ranks && ranks > 1 {
+            // On one host the parameters and gradients live in /dev/shm (shared-memory collectives).
+            let shared = (plan.parameterBytes + plan.gradientBytes) * perNode
+            print(Self.sharedMemoryLine(sharedBytes: shared, freeBytes: Self.sharedMemoryFreeBytes()))
+        }
         if shardOptimizerState {
             print(
                 String(
@@ -61,5 +66,26 @@ struct Plan: ParsableCommand {
                     format: "this machine: %.2f GiB available -> %@", Double(available) / Double(1 << 30),
                     fits ? "fits" : "does NOT fit; use fewer ranks per node or a smaller batch"))
         }
+    }
+
+    /// What the ranks of one host put in /dev/shm, and whether it fits there.
+    static func sharedMemoryLine(sharedBytes: Int, freeBytes: Int?) -> String {
+        let gibibytes = { (bytes: Int) in String(format: "%.2f GiB", Double(bytes) / Double(1 << 30)) }
+        var line =
+            "of which in /dev/shm (parameters and gradients, shared by the ranks): \(gibibytes(sharedBytes))"
+        if let freeBytes {
+            line += "; this machine's /dev/shm has \(gibibytes(freeBytes)) free"
+            if sharedBytes > freeBytes {
+                line += " -> gradients would be averaged through MPI instead (slower)"
+            }
+        }
+        return line
+    }
+
+    /// Bytes that can still be allocated in /dev/shm, or nil when it cannot be read.
+    static func sharedMemoryFreeBytes() -> Int? {
+        var status = statvfs()
+        guard statvfs("/dev/shm", &status) == 0 else { return nil }
+        return Int(status.f_bavail) * Int(status.f_frsize)
     }
 }

@@ -33,6 +33,11 @@ struct SubcommandParsingTests {
                 as? Plan)
         #expect(plan.model == "mega" && plan.ranks == 8 && plan.shardOptimizerState)
         #expect(throws: (any Error).self) { try DalleTrain.parseAsRoot(["plan", "--ranks", "0"]) }
+        let fits = Plan.sharedMemoryLine(sharedBytes: 1 << 30, freeBytes: 2 << 30)
+        #expect(fits.hasSuffix("1.00 GiB; this machine's /dev/shm has 2.00 GiB free"))
+        #expect(
+            Plan.sharedMemoryLine(sharedBytes: 3 << 30, freeBytes: 2 << 30).contains("through MPI instead"))
+        #expect(Plan.sharedMemoryFreeBytes() != nil)
         let bench = try #require(
             try DalleTrain.parseAsRoot(["bench", "--batch-size", "4", "--json"]) as? Bench)
         #expect(bench.batchSize == 4 && bench.json && bench.model == "small")
