@@ -67,24 +67,33 @@ extension Communicator {
     }
 
     /// Runs `work` between two barriers of the shared-memory group. Arguments are checked after
-    /// every rank has arrived, so that a rank with invalid arguments makes every rank throw
-    /// instead of leaving the others waiting.
+    /// every rank has arrived: a rank with invalid arguments makes every rank throw (no rank is
+    /// left waiting), and arguments invalid on every rank alike throw on every rank before any
+    /// memory is touched.
     private func sharedCollective(
         _ call: SharedCall, _ shared: SharedFloatBuffer, _ range: Range<Int>, work: () throws -> Void
     ) throws {
         let name = "\(call)"
-        let group = try sharedGroup(of: shared, call: name)
+        guard case .success(let group) = sharedMemory else {
+            throw CollectiveError.invalidArgument(
+                call: name, reason: "the shared buffer belongs to another communicator")
+        }
         var problem: Error?
+        if group !== shared.group {
+            problem = CollectiveError.invalidArgument(
+                call: name, reason: "the shared buffer belongs to another communicator")
+        }
         do {
             try checkBounds(range, in: shared, call: name)
             if call != .allReduce { _ = try equalSlice(of: range, call: name) }
-        } catch { problem = error }
+        } catch { problem = problem ?? error }
         let code = call.code(buffer: shared.serial, valid: problem == nil)
         do {
             try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
         } catch {
             throw problem ?? error
         }
+        if let problem { throw problem }
         try work()
         try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
     }

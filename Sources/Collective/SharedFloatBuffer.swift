@@ -79,16 +79,6 @@ extension Communicator {
             }
         }
     }
-
-    /// The group of a shared buffer's collectives: this communicator's, or an error when the
-    /// buffer was allocated by another communicator.
-    func sharedGroup(of buffer: SharedFloatBuffer, call: String) throws -> SharedMemoryGroup {
-        guard case .success(let group) = sharedMemory, group === buffer.group else {
-            throw CollectiveError.invalidArgument(
-                call: call, reason: "the shared buffer belongs to another communicator")
-        }
-        return group
-    }
 }
 
 /// The collectives over shared buffers, as the barrier records them to catch ranks that disagree.

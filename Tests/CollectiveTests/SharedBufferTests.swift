@@ -82,10 +82,19 @@ struct SharedBufferTests {
         #expect(throws: CollectiveError.self) { try comm.allGather(shared) }
     }
 
-    /// A rank passing another range would read and write the wrong elements: every rank throws.
+    /// A range outside the buffer, or a rank passing another range than the others, would read
+    /// and write the wrong elements: every rank throws, and the ranks stay in step.
     @Test func ranksThatDisagreeAllThrow() throws {
         let comm = try TestWorld.communicator()
         let shared = try comm.allocateShared(count: 100)
+        // A range invalid on every rank alike: every rank throws before touching memory.
+        #expect(throws: CollectiveError.self) { try comm.allReduce(shared, range: 0..<101) }
+        #expect(throws: CollectiveError.self) {
+            try comm.reduceScatter(shared, range: 0..<(100 + comm.worldSize))
+        }
+        #expect(throws: CollectiveError.self) {
+            try comm.allGather(shared, range: 0..<(100 + comm.worldSize))
+        }
         guard shared.isShared else { return }
         #expect(throws: CollectiveError.self) { try comm.allReduce(shared, range: 0..<(50 + comm.rank)) }
         // Only the last rank's range is out of bounds: the others must not wait for it forever.
