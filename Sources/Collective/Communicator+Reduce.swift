@@ -74,11 +74,7 @@ extension Communicator {
     }
 
     private func equalSliceCount(_ count: Int, call: String) throws -> Int {
-        guard count % worldSize == 0 else {
-            throw CollectiveError.invalidArgument(
-                call: call, reason: "\(count) elements do not split into \(worldSize) equal slices")
-        }
-        let sliceCount = count / worldSize
+        let sliceCount = try sliceCount(of: count, call: call)
         guard sliceCount <= maximumCallCount else {
             throw CollectiveError.invalidArgument(
                 call: call, reason: "slices of \(sliceCount) elements exceed MPI's Int32 count")
@@ -88,6 +84,16 @@ extension Communicator {
 }
 
 extension Communicator {
+    /// Elements per rank when `count` elements split into `worldSize` equal slices; throws
+    /// naming `call` when they do not.
+    func sliceCount(of count: Int, call: String) throws -> Int {
+        guard count % worldSize == 0 else {
+            throw CollectiveError.invalidArgument(
+                call: call, reason: "\(count) elements do not split into \(worldSize) equal slices")
+        }
+        return count / worldSize
+    }
+
     /// How a buffer of `count` elements is split into MPI calls of at most `limit` elements
     /// (exposed for tests; the limit is Int32.max in real calls).
     public static func chunkPlan(count: Int, limit: Int) -> [(start: Int, count: Int)] {

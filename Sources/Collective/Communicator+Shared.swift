@@ -52,7 +52,6 @@ extension Communicator {
         let range = range ?? 0..<shared.count
         guard let ranks = shared.ranks else {
             try checkBounds(range, in: shared, call: "allGather")
-            _ = try equalSlice(of: range, call: "allGather")
             try allGather(
                 UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count))
             return
@@ -74,15 +73,10 @@ extension Communicator {
         _ call: SharedCall, _ shared: SharedFloatBuffer, _ range: Range<Int>, work: () throws -> Void
     ) throws {
         let name = "\(call)"
-        guard case .success(let group) = sharedMemory else {
-            throw CollectiveError.invalidArgument(
-                call: name, reason: "the shared buffer belongs to another communicator")
-        }
-        var problem: Error?
-        if group !== shared.group {
-            problem = CollectiveError.invalidArgument(
-                call: name, reason: "the shared buffer belongs to another communicator")
-        }
+        let foreign = CollectiveError.invalidArgument(
+            call: name, reason: "the shared buffer belongs to another communicator")
+        guard case .success(let group) = sharedMemory else { throw foreign }
+        var problem: Error? = group === shared.group ? nil : foreign
         do {
             try checkBounds(range, in: shared, call: name)
             if call != .allReduce { _ = try equalSlice(of: range, call: name) }
@@ -118,11 +112,7 @@ extension Communicator {
     }
 
     private func equalSlice(of range: Range<Int>, call: String) throws -> Range<Int> {
-        guard range.count % worldSize == 0 else {
-            throw CollectiveError.invalidArgument(
-                call: call, reason: "\(range.count) elements do not split into \(worldSize) equal slices")
-        }
-        let count = range.count / worldSize
+        let count = try sliceCount(of: range.count, call: call)
         return range.lowerBound + rank * count..<range.lowerBound + (rank + 1) * count
     }
 }
