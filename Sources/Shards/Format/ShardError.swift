@@ -15,7 +15,7 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
     case invalidCaption(path: String, block: Int, record: Int)
     case badManifest(path: String, detail: String)
     case invalidRecord(path: String, line: Int, detail: String)
-    case datasetTooSmall(path: String, records: Int, globalBatchSize: Int)
+    case datasetTooSmall(path: String, records: Int, recordsPerMicroStep: Int)
     case cursorMismatch(detail: String)
 
     public var description: String {
@@ -51,9 +51,9 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
                 + "`dalle-train import` or `dalle-train synth`"
         case .invalidRecord(let path, let line, let detail):
             return "\(path):\(line): \(detail); fix the record or pass --skip-invalid to skip such records"
-        case .datasetTooSmall(let path, let records, let globalBatchSize):
+        case .datasetTooSmall(let path, let records, let recordsPerMicroStep):
             return "dataset \(path) has \(records) records, fewer than one global batch of "
-                + "\(globalBatchSize) (ranks x batch); use a smaller batch or more data"
+                + "\(recordsPerMicroStep) (ranks x batch); use a smaller batch or more data"
         case .cursorMismatch(let detail):
             return "data cursor does not fit this run: \(detail); resume with the same dataset and seed"
         }

@@ -24,15 +24,16 @@ public final class RankReader {
     ) throws {
         precondition(prefetch > 0, "prefetch must be positive")
         let records = dataset.manifest.recordCount
-        let globalBatch = options.globalBatchSize
+        let globalBatch = options.recordsPerMicroStep
         guard records >= globalBatch else {
             throw ShardError.datasetTooSmall(
-                path: dataset.directory.path, records: records, globalBatchSize: globalBatch)
+                path: dataset.directory.path, records: records, recordsPerMicroStep: globalBatch)
         }
         var start =
             cursor
             ?? DataCursor(
-                seed: options.seed, epoch: 0, position: 0, globalBatchSize: globalBatch, recordCount: records,
+                seed: options.seed, epoch: 0, position: 0, recordsPerMicroStep: globalBatch,
+                recordCount: records,
                 shuffleWindowBlocks: options.shuffleWindowBlocks)
         guard start.seed == options.seed, start.recordCount == records,
             start.shuffleWindowBlocks == options.shuffleWindowBlocks, start.epoch >= 0,
@@ -44,10 +45,10 @@ public final class RankReader {
         }
         if start.position + globalBatch > records {  // a cursor taken with a smaller G
             start = DataCursor(
-                seed: start.seed, epoch: start.epoch + 1, position: 0, globalBatchSize: globalBatch,
+                seed: start.seed, epoch: start.epoch + 1, position: 0, recordsPerMicroStep: globalBatch,
                 recordCount: records, shuffleWindowBlocks: start.shuffleWindowBlocks)
         }
-        start.globalBatchSize = globalBatch
+        start.recordsPerMicroStep = globalBatch
         self.options = options
         stepsPerEpoch = records / globalBatch
         lastCursor = start
@@ -142,7 +143,7 @@ final class BatchProducer {
                 && Double(SplitMix64.derive(seed, UInt64(record.index)) >> 11) * 0x1p-53 < probability
         }
         let produced = ProducedBatch(
-            batch: batch, epoch: epoch, cursorAfter: cursor.advanced(by: options.globalBatchSize))
+            batch: batch, epoch: epoch, cursorAfter: cursor.advanced(by: options.recordsPerMicroStep))
         cursor = produced.cursorAfter
         return produced
     }

@@ -36,22 +36,17 @@ public enum StepBenchmark {
         try parallel.broadcastParameters(parameters)
         let optimizer = AdamW(
             parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01),
-            ownedRanges: parallel.updateRanges)
-        // The same update as TrainingLoop.trainStep, with its phase timer.
-        let update = StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil)
+            ownedRanges: parallel.shards.ownedRanges)
+        // The same step as TrainingLoop.trainStep, with its phase timer.
+        let step = TrainingStep(
+            model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))
         var samples: [[Double]] = []
         for index in 0..<(warmup + steps) {
             var timer = PhaseTimer()
-            gradients.zero()
-            let loss = timer.measure(.forward) {
-                model.forward(parameters: parameters, batch: batch, dropout: nil)
-            }
-            timer.measure(.backward) {
-                model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
-            }
-            _ = try update.apply(
-                parameters: parameters, gradients: gradients, loss: Double(loss), isStopRequested: false,
-                learningRate: 1e-4, timer: &timer)
+            _ = try step.run(
+                parameters: parameters, gradients: gradients, microBatches: 1, learningRate: 1e-4,
+                isStopRequested: false, timer: &timer
+            ) { _ in (batch, nil) }
             timer.endStep()
             let phases = timer.interval().phases
             if index >= warmup {

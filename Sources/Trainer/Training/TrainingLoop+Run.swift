@@ -84,7 +84,7 @@ extension TrainingLoop {
     ) throws {
         let (phases, _, _) = timer.interval()
         let tokens = Throughput.tokens(
-            steps: steps, globalBatchSize: globalBatchSize, imageLength: config.imageLength)
+            steps: steps, recordsPerStep: recordsPerStep, imageLength: config.imageLength)
         let tokensPerSecond = Throughput.tokensPerSecond(tokens: tokens, seconds: wallSeconds)
         let record = MetricsRecord(
             step: step, epoch: reader.epoch, samples: samples, loss: meanLoss, evalLoss: evalLoss,

@@ -11,7 +11,7 @@ extension TrainingLoop {
         try options.validate()
         let config = try TrainingSetup.modelConfig(options)
         let tokenizer = try TrainingSetup.tokenizer(options, config: config)
-        try rootFirst(comm) {
+        try comm.rootFirst {
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
@@ -70,19 +70,6 @@ extension TrainingLoop {
                 + "--batch-size or run fewer ranks per node (see dalle-train plan)")
     }
 
-    /// Runs `body` on rank 0, then tells every rank whether it failed (so no rank hangs).
-    static func rootFirst(_ comm: Communicator, _ body: () throws -> Void) throws {
-        var message: [UInt8] = []
-        if comm.isRoot {
-            do { try body() } catch { message = Array("\(error)".utf8) }
-        }
-        let received = try comm.broadcast(message)
-        if !received.isEmpty {
-            throw SetupError(
-                comm.isRoot ? String(decoding: received, as: UTF8.self) : "rank 0 failed during setup")
-        }
-    }
-
     /// The reader settings for this rank.
     func readerOptions() -> ReaderOptions {
         ReaderOptions(
@@ -98,7 +85,7 @@ extension TrainingLoop {
             "dalle-train: \(options.model) model, \(parameterCount) parameters, \(comm.worldSize) rank(s) x "
         text +=
             "batch \(options.perDeviceTrainBatchSize) x accumulation \(options.gradientAccumulationSteps) "
-        text += "= \(globalBatchSize) records per step, \(totalSteps) steps"
+        text += "= \(recordsPerStep) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         if let state { text += "; resumed at step \(state.step)" }
         if comm.worldSize > 1, let shared = gradients.shared {

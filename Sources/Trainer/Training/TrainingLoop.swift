@@ -83,7 +83,7 @@ public final class TrainingLoop {
         // Sharded (ZeRO-1): moments only for this rank's slice and the shared tail.
         optimizer = AdamW(
             parameterCount: model.layout.count, hyperparameters: options.adamW,
-            ownedRanges: parallel.updateRanges)
+            ownedRanges: parallel.shards.ownedRanges)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
@@ -113,37 +113,26 @@ public final class TrainingLoop {
     /// Rows of one rank's micro-batch.
     var batchSize: Int { options.perDeviceTrainBatchSize }
     /// Records per optimizer step over all ranks.
-    var globalBatchSize: Int { comm.worldSize * batchSize * options.gradientAccumulationSteps }
+    var recordsPerStep: Int { comm.worldSize * batchSize * options.gradientAccumulationSteps }
 
     /// One optimizer step. Every rank calls the same collectives in the same order.
     public func trainStep() throws -> StepResult {
         let accumulation = options.gradientAccumulationSteps
-        gradients.zero()
-        var lossSum = 0.0
-        for micro in 0..<accumulation {
-            let batch = try timer.measure(.data) { try reader.next() }
+        let learningRate = schedule.rate(atCount: optimizer.step)
+        let update = StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: options.maxGradNorm)
+        let outcome = try TrainingStep(model: model, update: update).run(
+            parameters: parameters, gradients: gradients, microBatches: accumulation,
+            learningRate: learningRate,
+            isStopRequested: StopSignals.isStopRequested, timer: &timer
+        ) { micro in
             let key = DropoutKey(
                 seed: UInt64(options.seed), step: UInt64(step * accumulation + micro), rank: UInt64(comm.rank)
             )
-            let loss = timer.measure(.forward) {
-                model.forward(parameters: parameters, batch: batch, dropout: key)
-            }
-            timer.measure(.backward) {
-                model.backward(
-                    parameters: parameters, gradients: gradients, gradientScale: 1 / Float(accumulation))
-            }
-            lossSum += Double(loss)
+            return (try reader.next(), key)
         }
-        let learningRate = schedule.rate(atCount: optimizer.step)
-        let outcome = try StepUpdate(
-            parallel: parallel, optimizer: optimizer, maxGradNorm: options.maxGradNorm
-        )
-        .apply(
-            parameters: parameters, gradients: gradients, loss: lossSum / Double(accumulation),
-            isStopRequested: StopSignals.isStopRequested, learningRate: learningRate, timer: &timer)
         timer.endStep()
         step += 1
-        samples += globalBatchSize
+        samples += recordsPerStep
         return StepResult(
             loss: outcome.loss, gradientNorm: outcome.gradientNorm, learningRate: learningRate,
             isSkipped: outcome.isSkipped, isStopRequested: outcome.isStopRequested)

@@ -31,7 +31,8 @@ struct CheckpointTests {
 
         func state(step: Int) -> TrainerState {
             let cursor = DataCursor(
-                seed: 7, epoch: 1, position: 24, globalBatchSize: 8, recordCount: 100, shuffleWindowBlocks: 8)
+                seed: 7, epoch: 1, position: 24, recordsPerMicroStep: 8, recordCount: 100,
+                shuffleWindowBlocks: 8)
             return TrainerState(
                 step: step, epoch: 1, samples: 8 * step, trainTime: 1.5, rngSeed: 7, worldSize: 2,
                 dataCursors: [cursor, cursor], skippedSteps: 0, training: TrainingOptions())
