@@ -18,6 +18,12 @@ struct CheckReference: ParsableCommand {
     )
     var directory: String
 
+    @Option(
+        help:
+            "A dalle-mini model directory of the same model: take the weights from it instead of params.safetensors."
+    )
+    var model: String?
+
     @Flag(help: "List the relative error of every gradient tensor.")
     var verbose = false
 
@@ -30,7 +36,9 @@ struct CheckReference: ParsableCommand {
 
     func run() throws {
         if trajectory { return try runTrajectory() }
-        let check = try ReferenceCheck(directory: URL(fileURLWithPath: directory))
+        let check = try ReferenceCheck(
+            directory: URL(fileURLWithPath: directory), modelDirectory: model.map { URL(fileURLWithPath: $0) }
+        )
         let t = check.tolerances
         print(
             String(

@@ -12,6 +12,8 @@ struct DalleTrain: ParsableCommand {
         subcommands: [
             Train.self,
             CheckReference.self,
+            Export.self,
+            BenchModelIO.self,
             Plan.self,
             Tokenize.self,
             Import.self,

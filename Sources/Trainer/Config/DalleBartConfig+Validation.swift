@@ -1,4 +1,4 @@
-// Cross-field validation and the named presets (tiny, small: ours; the others dalle-mini's).
+// Cross-field validation of a model configuration (the presets: DalleBartConfig+Presets.swift).
 
 extension DalleBartConfig {
     /// Throws `ConfigError` naming the key when the configuration cannot be trained as given.
@@ -75,45 +75,5 @@ extension DalleBartConfig {
                 key: "sinkhorn_iters", value: "\(sinkhornIters)",
                 reason: "only softmax attention (1) is implemented")
         }
-    }
-
-    /// A named preset: tiny, small, micro, mini, mega.
-    public static func preset(_ name: String) throws -> DalleBartConfig {
-        var config = DalleBartConfig()
-        config.maxTextLength = 64
-        config.imageLength = 256
-        config.encoderVocabSize = 50264
-        let shape: (d: Int, layers: Int, heads: Int, ffn: Int, images: Int, std: Float)
-        switch name {
-        case "tiny": shape = (128, 2, 4, 256, 16384, 0.02)
-        case "small": shape = (256, 4, 8, 1024, 16384, 0.02)
-        case "micro": shape = (1024, 2, 16, 2048, 16385, 0.02)
-        case "mini": shape = (1024, 12, 16, 2560, 16384, 0.02)
-        case "mega": shape = (2048, 24, 32, 8192, 16385, 0.01)
-        default:
-            throw ConfigError.unknownValue(
-                key: "model", value: name, accepted: ["tiny", "small", "micro", "mini", "mega"])
-        }
-        config.dModel = shape.d
-        config.encoderLayers = shape.layers
-        config.decoderLayers = shape.layers
-        config.encoderAttentionHeads = shape.heads
-        config.decoderAttentionHeads = shape.heads
-        config.encoderFFNDim = shape.ffn
-        config.decoderFFNDim = shape.ffn
-        config.imageVocabSize = shape.images
-        config.initStd = shape.std
-        if name == "tiny" || name == "small" {
-            config.dropout = 0
-        } else {
-            // dalle-mini's shipped configs: start 16384, bos/eos/pad 16385, normalised captions.
-            config.decoderStartTokenIDOverride = 16384
-            config.bosTokenIDOverride = 16385
-            config.eosTokenIDOverride = 16385
-            config.padTokenIDOverride = 16385
-            config.normalizeText = true
-        }
-        try config.validate()
-        return config
     }
 }

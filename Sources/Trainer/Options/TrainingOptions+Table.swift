@@ -8,8 +8,9 @@ extension TrainingOptions {
         // Model
         OptionSpec(
             "model", \.model,
-            help: "Model preset (tiny, small, micro, mini, mega) or a config directory/file.",
-            rule: .nonEmpty("a preset (tiny, small, micro, mini, mega) or a path")),
+            help:
+                "Model preset (tiny, small, micro, mini, mini_glu, mega), a config.json, a dalle-mini model directory, a checkpoint or a run directory.",
+            rule: .nonEmpty("a preset (tiny, small, micro, mini, mini_glu, mega) or a path")),
         OptionSpec(
             "tokenizer", \.tokenizer,
             help: "BART tokenizer directory (vocab.json, merges.txt); none = bundled.",

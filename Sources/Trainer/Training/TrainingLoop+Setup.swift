@@ -9,12 +9,14 @@ extension TrainingLoop {
     /// model, initializes (rank 0) or resumes parameters and broadcasts them to every replica.
     public static func prepare(comm: Communicator, options: TrainingOptions) throws -> TrainingLoop {
         try options.validate()
-        let config = try TrainingSetup.modelConfig(options)
-        let tokenizer = try TrainingSetup.tokenizer(options, config: config)
+        let resolved = try TrainingSetup.resolvedModel(options)
+        let config = resolved.config
+        let tokenizer = try TrainingSetup.tokenizer(options, config: config, model: resolved)
         try comm.rootFirst {
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
+            try resolved.recordInitialWeights(inResolvedConfigOf: URL(fileURLWithPath: options.outputDir))
             try TrainingSetup.prepareSyntheticData(options, config: config)
         }
         let dataset = try TrainingSetup.dataset(
@@ -40,9 +42,15 @@ extension TrainingLoop {
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
-        if comm.isRoot {
-            Initialization.initialize(
-                loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
+        // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
+        // the broadcast below gives every replica the same parameters.
+        try comm.rootFirst {
+            if resolved.hasWeights {
+                try resolved.loadWeights(into: loop.parameters, layout: model.layout)
+            } else {
+                Initialization.initialize(
+                    loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
+            }
         }
         let resumed = try loop.resumeIfRequested()
         try loop.parallel.broadcastParameters(loop.parameters)
