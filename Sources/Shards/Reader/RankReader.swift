@@ -110,7 +110,7 @@ final class BatchProducer {
         self.options = options
         collator = BatchCollator(
             encoder: encoder, maxTextLength: options.maxTextLength, imageLength: dataset.manifest.imageLength,
-            decoderStartTokenID: options.decoderStartTokenID)
+            decoderStartTokenID: options.decoderStartTokenID, textVocabularySize: options.textVocabularySize)
         stream = RecordStream(
             dataset: dataset, seed: options.seed, epoch: cursor.epoch, isShuffled: true,
             windowBlocks: options.shuffleWindowBlocks)

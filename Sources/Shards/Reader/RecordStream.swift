@@ -96,6 +96,9 @@ struct BatchCollator {
     let maxTextLength: Int
     let imageLength: Int
     let decoderStartTokenID: Int32
+    /// Ids at or above this become `textVocabularySize - 1` (nil: unchanged), so every id the
+    /// model receives has an embedding row. BART's `<mask>` (50264) is the case in practice.
+    var textVocabularySize: Int? = nil
 
     func collate(_ records: [Record], blankCaption: (Record) -> Bool = { _ in false }) -> Batch {
         let rows = records.count
@@ -110,7 +113,11 @@ struct BatchCollator {
             precondition(
                 text.inputIDs.count == maxTextLength && text.attentionMask.count == maxTextLength,
                 "caption encoder returned \(text.inputIDs.count) ids for max length \(maxTextLength)")
-            inputIDs.append(contentsOf: text.inputIDs)
+            if let size = textVocabularySize, let largest = text.inputIDs.max(), Int(largest) >= size {
+                inputIDs.append(contentsOf: text.inputIDs.map { min($0, Int32(size - 1)) })
+            } else {
+                inputIDs.append(contentsOf: text.inputIDs)
+            }
             attentionMask.append(contentsOf: text.attentionMask)
             for code in record.codes { labels.append(Int32(code)) }
         }

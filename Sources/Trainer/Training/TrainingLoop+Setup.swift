@@ -84,7 +84,7 @@ extension TrainingLoop {
             seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
             batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
             decoderStartTokenID: Int32(config.decoderStartTokenID),
-            blankCaptionProbability: options.blankCaptionProb)
+            blankCaptionProbability: options.blankCaptionProb, textVocabularySize: config.encoderVocabSize)
     }
 
     private func announce(resumedFrom state: TrainerState?) {
@@ -103,6 +103,13 @@ extension TrainingLoop {
                 : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
         }
         progress.note(text)
+        if encoder.vocabularySize > config.encoderVocabSize {
+            // NOTE(divergence): none; dalle-mini's embedding gather clamps such ids to the last row too.
+            progress.note(
+                "warning: tokenizer ids \(config.encoderVocabSize)..<\(encoder.vocabularySize) (BART's <mask> is "
+                    + "50264) have no row in the model's \(config.encoderVocabSize)-row text embedding: captions "
+                    + "containing them use the last row, as dalle-mini does (docs/MODEL.md §9)")
+        }
         if config.normalizeText {
             // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
             progress.note(
