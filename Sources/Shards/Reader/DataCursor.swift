@@ -17,6 +17,9 @@ public struct ReaderOptions: Sendable {
     public var blankCaptionProbability: Double
     /// Blocks whose records are shuffled together (memory: about this many decoded blocks).
     public var shuffleWindowBlocks: Int
+    /// dalle-mini's caption normalizer, for models whose config sets `normalize_text` (nil: captions
+    /// are tokenized as they are). Its `<person>` draws depend only on (seed, epoch, record).
+    public var textNormalizer: TextNormalizer?
 
     public init(
         seed: UInt64, rank: Int, worldSize: Int, batchSize: Int, maxTextLength: Int,

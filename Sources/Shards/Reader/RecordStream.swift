@@ -96,8 +96,14 @@ struct BatchCollator {
     let maxTextLength: Int
     let imageLength: Int
     let decoderStartTokenID: Int32
+    /// Normalizes each caption (after the blank-caption draw, as dalle-mini's preprocessing does).
+    var normalizer: TextNormalizer? = nil
+    /// Seed of the `<person>` draws (mixed with the epoch and the record index).
+    var seed: UInt64 = 0
 
-    func collate(_ records: [Record], blankCaption: (Record) -> Bool = { _ in false }) -> Batch {
+    func collate(_ records: [Record], epoch: Int = 0, blankCaption: (Record) -> Bool = { _ in false })
+        -> Batch
+    {
         let rows = records.count
         var inputIDs: [Int32] = []
         var attentionMask: [Int32] = []
@@ -106,7 +112,14 @@ struct BatchCollator {
         attentionMask.reserveCapacity(rows * maxTextLength)
         labels.reserveCapacity(rows * imageLength)
         for record in records {
-            let text = encoder.encode(blankCaption(record) ? "" : record.caption, maxLength: maxTextLength)
+            var caption = blankCaption(record) ? "" : record.caption
+            if let normalizer {
+                var random = SplitMix64(
+                    seed: SplitMix64.derive(
+                        seed, UInt64(epoch), RandomPurpose.personToken.rawValue, UInt64(record.index)))
+                caption = normalizer.normalize(caption) { Double(random.next() >> 11) * 0x1p-53 }
+            }
+            let text = encoder.encode(caption, maxLength: maxTextLength)
             precondition(
                 text.inputIDs.count == maxTextLength && text.attentionMask.count == maxTextLength,
                 "caption encoder returned \(text.inputIDs.count) ids for max length \(maxTextLength)")
