@@ -14,6 +14,7 @@ struct DalleTrain: ParsableCommand {
             CheckReference.self,
             Plan.self,
             Tokenize.self,
+            Normalize.self,
             Import.self,
             Synth.self,
             Inspect.self,

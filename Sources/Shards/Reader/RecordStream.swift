@@ -114,10 +114,8 @@ struct BatchCollator {
         for record in records {
             var caption = blankCaption(record) ? "" : record.caption
             if let normalizer {
-                var random = SplitMix64(
-                    seed: SplitMix64.derive(
-                        seed, UInt64(epoch), RandomPurpose.personToken.rawValue, UInt64(record.index)))
-                caption = normalizer.normalize(caption) { Double(random.next() >> 11) * 0x1p-53 }
+                var random = SeededUniforms.personDraws(seed: seed, epoch: epoch, record: record.index)
+                caption = normalizer.normalize(caption) { random.next() }
             }
             let text = encoder.encode(caption, maxLength: maxTextLength)
             precondition(

@@ -19,6 +19,13 @@ public final class TextNormalizer: Sendable {
         try self.init(tables: .bundled(), splitter: HashtagSplitter(contentsOf: wordFrequencies))
     }
 
+    /// Why a model with `normalize_text` cannot run without a word list, and where dalle-mini's is.
+    public static let missingWordListMessage =
+        "normalizing captions as dalle-mini does (normalize_text) needs a word-frequency list for hashtag "
+        + "splitting: pass --word-frequencies FILE (run config key word_frequencies), one word per line, most "
+        + "frequent first. dalle-mini downloads enwiki-words-frequency.txt from the Hugging Face hub "
+        + "repository dalle-mini/dalle-mini"
+
     /// `TextNormalizer()(caption)`. `uniform` gives the `random.random()` values of the
     /// `<person>` draws (one per `<person>` left after merging runs into "people").
     public func normalize(_ caption: String, uniform: () -> Double) -> String {
@@ -102,4 +109,22 @@ public enum PersonToken {
         let x = u * 415678.0
         return x < 282265 ? "a person" : x < 403459 ? "someone" : "somebody"
     }
+}
+
+/// Uniform doubles in [0, 1) from SplitMix64 (53 random bits each): the project's seeded
+/// generator, as used for the `<person>` draws.
+public struct SeededUniforms {
+    private var random: SplitMix64
+
+    /// The stream of `seed`.
+    public init(seed: UInt64) { random = SplitMix64(seed: seed) }
+
+    /// The stream of one record's `<person>` draws in one epoch of a run with `seed`.
+    static func personDraws(seed: UInt64, epoch: Int, record: Int) -> SeededUniforms {
+        SeededUniforms(
+            seed: SplitMix64.derive(seed, UInt64(epoch), RandomPurpose.personToken.rawValue, UInt64(record)))
+    }
+
+    /// The next value.
+    public mutating func next() -> Double { Double(random.next() >> 11) * 0x1p-53 }
 }

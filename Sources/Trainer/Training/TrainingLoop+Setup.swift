@@ -11,6 +11,7 @@ extension TrainingLoop {
         try options.validate()
         let config = try TrainingSetup.modelConfig(options)
         let tokenizer = try TrainingSetup.tokenizer(options, config: config)
+        let textNormalizer = try TrainingSetup.textNormalizer(options, config: config)
         try rootFirst(comm) {
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
@@ -40,6 +41,7 @@ extension TrainingLoop {
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
+        loop.textNormalizer = textNormalizer
         if comm.isRoot {
             Initialization.initialize(
                 loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
@@ -85,11 +87,13 @@ extension TrainingLoop {
 
     /// The reader settings for this rank.
     func readerOptions() -> ReaderOptions {
-        ReaderOptions(
+        var reader = ReaderOptions(
             seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
             batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
             decoderStartTokenID: Int32(config.decoderStartTokenID),
             blankCaptionProbability: options.blankCaptionProb)
+        reader.textNormalizer = textNormalizer
+        return reader
     }
 
     private func announce(resumedFrom state: TrainerState?) {
@@ -108,12 +112,7 @@ extension TrainingLoop {
                 : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
         }
         progress.note(text)
-        if config.normalizeText {
-            // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
-            progress.note(
-                "warning: the model config sets normalize_text, but dalle-train does not implement dalle-mini's "
-                    + "TextNormalizer yet: captions are tokenized as they are")
-        }
+        if config.normalizeText { progress.note("captions normalized as dalle-mini's TextNormalizer does") }
         if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
     }
 }
