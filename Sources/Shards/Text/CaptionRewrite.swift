@@ -23,6 +23,13 @@ enum CaptionRewrite {
         }
     }
 
+    /// Whether `literal` occurs in `t`.
+    static func find(_ t: Bytes, _ literal: StaticString) -> Bool {
+        let first = literal.withUTF8Buffer { $0[0] }
+        for i in t.indices where t[i] == first && starts(t, i, literal) { return true }
+        return false
+    }
+
     /// Step 6, first part: `<person>([,\s]*(and)*[,\s]*<person>)+` -> " people ".
     static func mergePeople(_ t: Bytes) -> Bytes {
         guard t.count >= 16, t.contains(0x3C) else { return t }
@@ -117,6 +124,7 @@ enum CaptionRewrite {
 
     /// Step 9: `http\S+` removed.
     static func removeURLs(_ t: Bytes) -> Bytes {
+        guard find(t, "http") else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0
@@ -134,6 +142,7 @@ enum CaptionRewrite {
 
     /// Step 10 (run twice by the caller): `(\d),(\d{3})` -> `\1\2`.
     static func removeCommaNumbers(_ t: Bytes) -> Bytes {
+        guard t.contains(0x2C) else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0
@@ -248,7 +257,7 @@ enum CaptionRewrite {
 
     /// Steps 19-21: every (non-overlapping, leftmost) `literal` -> `replacement`.
     static func replaceLiteral(_ t: Bytes, _ literal: StaticString, with replacement: UInt8) -> Bytes {
-        guard t.count >= literal.utf8CodeUnitCount, t.contains(0x78) else { return t }
+        guard find(t, literal) else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0
@@ -266,6 +275,13 @@ enum CaptionRewrite {
 
     /// Step 22: `(\D)(\1{3,})` -> `\1`: runs of 4 or more equal non-digits become one.
     static func removeRepeatingChars(_ t: Bytes) -> Bytes {
+        var longestRun = 1
+        var run = 1
+        for i in t.indices.dropFirst() {
+            run = t[i] == t[i - 1] ? run + 1 : 1
+            longestRun = max(longestRun, run)
+        }
+        guard longestRun >= 4 else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0
@@ -313,6 +329,9 @@ enum CaptionRewrite {
 
     /// Step 25: `\s+` -> " ".
     static func collapseSpaces(_ t: Bytes) -> Bytes {
+        guard
+            t.indices.contains(where: { isSpace(t[$0]) && (t[$0] != 0x20 || ($0 > 0 && isSpace(t[$0 - 1]))) })
+        else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0

@@ -13,9 +13,13 @@ enum EmojiNames {
 
     /// `emoji.demojize(text)`.
     static func demojize(_ text: [Unicode.Scalar], tables: TextTables) -> [Unicode.Scalar] {
+        // No emoji key is a single ASCII character, and an ASCII start (`#`, `*`, digits) only
+        // continues with U+FE0F or U+20E3: without a non-ASCII start or selector nothing changes.
         guard
             text.contains(where: {
-                tables.emojiStarts.contains($0.value) || $0.value == 0xFE0E || $0.value == 0xFE0F
+                !$0.isASCII
+                    && ($0.value == 0xFE0E || $0.value == 0xFE0F || $0.value == 0x20E3
+                        || tables.emojiStarts.contains($0.value))
             })
         else { return text }
         let string = text.map(\.value)

@@ -39,8 +39,11 @@ struct TextRepair {
             text = fixLineBreaks(text)
             text = removeTerminalEscapes(text)
             text = text.filter { !Self.isRemovedControl($0.value) }
-            text = Array(
-                String(String.UnicodeScalarView(text)).precomposedStringWithCanonicalMapping.unicodeScalars)
+            if text.contains(where: { $0.value >= 0x300 }) {  // below U+0300 every text is already NFC
+                text = Array(
+                    String(String.UnicodeScalarView(text)).precomposedStringWithCanonicalMapping
+                        .unicodeScalars)
+            }
             if text == original { return text }
         }
     }
