@@ -20,6 +20,9 @@ public struct ReaderOptions: Sendable {
     /// Rows of the model's text embedding (`encoder_vocab_size`): tokenizer ids at or above it
     /// become the last row's id, as dalle-mini's embedding gather clamps them; nil: no clamping.
     public var textVocabularySize: Int?
+    /// dalle-mini's caption normalizer, for models whose config sets `normalize_text` (nil: captions
+    /// are tokenized as they are). Its `<person>` draws depend only on (seed, epoch, record).
+    public var textNormalizer: TextNormalizer?
 
     public init(
         seed: UInt64, rank: Int, worldSize: Int, batchSize: Int, maxTextLength: Int,
