@@ -104,6 +104,26 @@ public final class TensorBoardWriter {
         try MetricsLog.write(Self.record(event), to: handle, path: url.path)
     }
 
+    /// Marks a (re)start at `step`: TensorBoard discards the events of steps at or after it from
+    /// earlier files of the run (its `SessionLog.START` purge), so a resumed run's plots hold every
+    /// step once. Nothing happens when inactive.
+    public func startSession(atStep step: Int, wallTime: Double = Date().timeIntervalSince1970) throws {
+        guard let handle, let url else { return }
+        try MetricsLog.write(
+            Self.record(Self.sessionStartEvent(step: step, wallTime: wallTime)), to: handle, path: url.path)
+    }
+
+    /// `Event` field 6 is `session_log`; `SessionLog.status` (field 1) START is 1.
+    static func sessionStartEvent(step: Int, wallTime: Double) -> Data {
+        var sessionLog = Data()
+        Protobuf.int64(1, 1, into: &sessionLog)
+        var event = Data()
+        Protobuf.double(1, wallTime, into: &event)
+        Protobuf.int64(2, Int64(step), into: &event)
+        Protobuf.bytes(6, sessionLog, into: &event)
+        return event
+    }
+
     /// A metrics line's scalars under `train/…` (and `eval/loss`).
     public func add(_ record: MetricsRecord, wallTime: Double = Date().timeIntervalSince1970) throws {
         let scalars = record.scalars.map {

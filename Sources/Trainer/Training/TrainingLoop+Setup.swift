@@ -13,7 +13,10 @@ extension TrainingLoop {
         let config = resolved.config
         let tokenizer = try TrainingSetup.tokenizer(options, config: config, model: resolved)
         let textNormalizer = try TrainingSetup.textNormalizer(options, config: config)
+        var lock: RunLock?
         try comm.rootFirst {
+            // Before anything is written: a second job on the same directory stops here.
+            lock = try RunLock(directory: URL(fileURLWithPath: options.outputDir))
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
@@ -54,7 +57,13 @@ extension TrainingLoop {
                     loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
             }
         }
+        loop.runLock = lock
         let resumed = try loop.resumeIfRequested()
+        // Steps past the checkpoint were logged by the interrupted run: they are computed again.
+        try comm.rootFirst {
+            try loop.metrics.keepSteps(through: loop.step)
+            try loop.tensorBoard.startSession(atStep: loop.step + 1)
+        }
         try loop.parallel.broadcastParameters(loop.parameters)
         try loop.startReader(cursor: resumed?.dataCursors.first)
         try loop.parallel.verifyReplicas(loop.parameters, step: loop.step)

@@ -40,6 +40,8 @@ public final class TrainingLoop {
     let encoder: BartTokenizer
     /// dalle-mini's caption normalizer when the config sets `normalize_text` (loaded once per rank).
     var textNormalizer: TextNormalizer?
+    /// Rank 0's exclusive lock on the output directory, held while the loop lives.
+    var runLock: RunLock?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
