@@ -15,6 +15,7 @@ struct DalleTrain: ParsableCommand {
             Plan.self,
             Tokenize.self,
             Import.self,
+            ExportRecords.self,
             Synth.self,
             Inspect.self,
             Render.self,
