@@ -15,18 +15,10 @@ import Testing
     /// Reads every row of a Parquet file held in memory; returns the number of valid rows.
     @discardableResult
     func readAll(_ bytes: [UInt8], caption: String = "caption", encoding: String = "encoding") throws -> Int {
-        let reader = try ParquetRecordReader(
-            bytes: bytes, name: "test.parquet", captionColumn: caption, encodingColumn: encoding)
-        var valid = 0
-        var first = 0
-        for group in 0..<reader.rowGroupCount {
-            try reader.forEachRow(inRowGroup: group, firstRow: first, imageLength: 256, imageVocabSize: 16384)
-            {
-                if $0.problem == nil { valid += 1 }
-            }
-            first += reader.rowCount(ofRowGroup: group)
-        }
-        return valid
+        try ParquetRecordReader(
+            bytes: bytes, name: "test.parquet", captionColumn: caption, encodingColumn: encoding
+        )
+        .countValidRows()
     }
 
     func expectError(
@@ -66,6 +58,8 @@ import Testing
     @Test func theFixturesReadFromMemoryToo() throws {
         #expect(try readAll(bytes("pandas_default")) == 150)
         #expect(try readAll(bytes("bad_nulls")) == 48)
+        #expect(try ParquetRecordReader.fuzz(bytes("rowgroups_pages")) == 200)
+        #expect(ParquetRecordReader.fuzz(Array("PAR1PAR1PAR1".utf8)) == nil)
     }
 
     @Test func truncatedFilesAndFooters() throws {

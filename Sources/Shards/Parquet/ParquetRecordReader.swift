@@ -222,4 +222,25 @@ public final class ParquetRecordReader {
 
     /// Rows in row group `index`.
     public func rowCount(ofRowGroup index: Int) -> Int { Int(metadata.rowGroups[index].rowCount) }
+
+    /// Decodes every row of every row group; returns the number of valid rows.
+    public func countValidRows(imageLength: Int = 256, imageVocabSize: Int = 16384) throws -> Int {
+        var valid = 0
+        var firstRow = 0
+        for group in 0..<rowGroupCount {
+            try forEachRow(
+                inRowGroup: group, firstRow: firstRow, imageLength: imageLength,
+                imageVocabSize: imageVocabSize
+            ) { if $0.problem == nil { valid += 1 } }
+            firstRow += rowCount(ofRowGroup: group)
+        }
+        return valid
+    }
+
+    /// The fuzzing entry point: reads a whole Parquet file from `bytes`. Any input must end in
+    /// a count or a thrown `ParquetError`, never a crash (a libFuzzer target calls this).
+    @discardableResult
+    public static func fuzz(_ bytes: [UInt8]) -> Int? {
+        try? ParquetRecordReader(bytes: bytes, name: "fuzz.parquet").countValidRows()
+    }
 }
