@@ -39,7 +39,7 @@ public struct ParquetError: Error, CustomStringConvertible, Equatable {
             return "\(where_): corrupt Parquet data (\(detail)); the file is damaged or truncated: copy or "
                 + "write it again"
         case .unsupported:
-            return "\(where_): \(detail) is not supported by this reader; rewrite the file with pyarrow's "
+            return "\(where_): not supported by this reader: \(detail); rewrite the file with pyarrow's "
                 + "defaults (pandas DataFrame.to_parquet) or convert it to JSON Lines"
         case .missingColumn:
             return "\(path): \(detail); name the columns with --caption-column and --encoding-column"
