@@ -167,3 +167,68 @@ import Testing
         #expect(outcomes[0] + outcomes[1] == 400 && outcomes[1] > 0)
     }
 }
+
+@Suite struct EncodingAssemblyTests {
+    /// A 3-level optional list of optional INT32 (max definition 3, repetition 1).
+    func columns() throws -> ParquetColumns {
+        let schema = [
+            SchemaElement(name: "schema", childCount: 2),
+            SchemaElement(type: 6, repetition: 0, name: "caption", convertedType: 0),
+            SchemaElement(repetition: 1, name: "encoding", childCount: 1, convertedType: 3),
+            SchemaElement(repetition: 2, name: "list", childCount: 1),
+            SchemaElement(type: 1, repetition: 1, name: "element"),
+        ]
+        return try ParquetColumns.resolve(
+            leaves: ParquetColumns.leaves(of: schema), caption: "caption", encoding: "encoding",
+            refuse: { ParquetDataError("\($0): \($1)") }, missing: { ParquetDataError($0) })
+    }
+
+    /// One PLAIN v1-style page with the given levels and INT32 values.
+    func withPage(
+        repetition: [UInt32], definition: [UInt32], values: [Int32], _ body: (DataPageContent) throws -> Void
+    ) rethrows {
+        try repetition.withUnsafeBufferPointer { repetition in
+            try definition.withUnsafeBufferPointer { definition in
+                try values.withUnsafeBytes { values in
+                    try body(
+                        DataPageContent(
+                            entryCount: repetition.count, repetitionLevels: repetition,
+                            definitionLevels: definition, encoding: ParquetEncoding.plain, values: values))
+                }
+            }
+        }
+    }
+
+    @Test func rowsContinueAcrossPagesAndNullsAreReported() throws {
+        let columns = try columns()
+        #expect(columns.repeatedDefinitionLevel == 2 && columns.encoding.maxDefinitionLevel == 3)
+        var assembler = EncodingAssembler(
+            columns: columns, rowCount: 5, imageVocabSize: 100, columnName: "encoding")
+        let scratch = PageScratch()
+        // Row 0 = [1, 2, 3] split over both pages; row 1 = [] (empty); row 2 = null; row 3 = [4, null];
+        // row 4 = [100] (out of range).
+        try withPage(repetition: [0, 1], definition: [3, 3], values: [1, 2]) {
+            try assembler.page($0, scratch: scratch)
+        }
+        try withPage(
+            repetition: [1, 0, 0, 0, 1, 0], definition: [3, 1, 0, 3, 2, 3], values: [3, 4, 100]
+        ) { try assembler.page($0, scratch: scratch) }
+        let column = try assembler.finish()
+        #expect((0..<5).map { Array(column.codes(ofRow: $0)) } == [[1, 2, 3], [], [], [4, 0], [0]])
+        #expect(
+            column.problems == [
+                2: "'encoding' is null", 3: "code 1 of 'encoding' is null",
+                4: "code 0 is 100, expected an integer in [0, 100)",
+            ])
+    }
+
+    @Test func aChunkMayNotStartInsideARow() throws {
+        var assembler = EncodingAssembler(
+            columns: try columns(), rowCount: 1, imageVocabSize: 100, columnName: "encoding")
+        #expect(throws: ParquetDataError.self) {
+            try withPage(repetition: [1], definition: [3], values: [1]) {
+                try assembler.page($0, scratch: PageScratch())
+            }
+        }
+    }
+}

@@ -36,8 +36,8 @@ extension EncodingColumn {
 }
 
 /// Builds an `EncodingColumn` page by page (a struct with mutating methods, so that the hot
-/// loop runs without dynamic exclusivity checks).
-private struct EncodingAssembler {
+/// loop runs without dynamic exclusivity checks). Rows may continue from one page to the next.
+struct EncodingAssembler {
     var column = EncodingColumn()
     let type: IntegerLeafType
     let width: Int

@@ -16,6 +16,18 @@ struct SchemaElement {
     /// For `INTEGER` logical types: bit width and signedness.
     var integerBitWidth: Int8?
     var integerIsSigned: Bool?
+
+    /// An element with the given fields (the rest absent), as the footer decoder fills them in.
+    init(
+        type: Int32? = nil, repetition: Int32? = nil, name: String, childCount: Int32? = nil,
+        convertedType: Int32? = nil
+    ) {
+        self.type = type
+        self.repetition = repetition
+        self.name = name
+        self.childCount = childCount
+        self.convertedType = convertedType
+    }
 }
 
 /// Metadata of one column chunk (`ColumnChunk` and its `ColumnMetaData`).
