@@ -37,7 +37,8 @@ public struct ImportOptions: Sendable {
 public struct ImportSummary: Sendable {
     public var records = 0
     public var skipped = 0
-    /// The first few reasons for skipping, as "file:line: reason".
+    /// The first few reasons for skipping, as "file:line: reason" (JSON Lines) or
+    /// "file: row R (row group G, row r): reason" (Parquet).
     public var skippedExamples: [String] = []
     public var seconds = 0.0
     public var manifest: DatasetManifest?
