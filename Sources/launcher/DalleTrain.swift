@@ -18,6 +18,7 @@ struct DalleTrain: ParsableCommand {
             Tokenize.self,
             Normalize.self,
             Import.self,
+            ExportRecords.self,
             Synth.self,
             Inspect.self,
             Render.self,
