@@ -16,6 +16,11 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
     /// Seed of the sampling stream (NOTE(divergence): not JAX's threefry stream).
     public var seed: UInt64 = 0
 
+    enum CodingKeys: String, CodingKey {
+        case conditionScale = "condition_scale", topK = "top_k", topP = "top_p", temperature
+        case minLength = "min_length", seed
+    }
+
     public init(
         conditionScale: Float = 10, topK: Int = 50, topP: Float = 1, temperature: Float = 1,
         minLength: Int? = nil, seed: UInt64 = 0

@@ -104,6 +104,12 @@ public final class TensorBoardWriter {
         try MetricsLog.write(Self.record(event), to: handle, path: url.path)
     }
 
+    /// Appends one serialized `Event` (nothing happens when inactive).
+    func append(event: Data) throws {
+        guard let handle, let url else { return }
+        try MetricsLog.write(Self.record(event), to: handle, path: url.path)
+    }
+
     /// A metrics line's scalars under `train/…` (and `eval/loss`).
     public func add(_ record: MetricsRecord, wallTime: Double = Date().timeIntervalSince1970) throws {
         let scalars = record.scalars.map {
