@@ -28,10 +28,6 @@ extension TensorBoardWriter {
             Protobuf.bytes(4, encoded, into: &value)
             Protobuf.bytes(1, value, into: &summary)
         }
-        var event = Data()
-        Protobuf.double(1, wallTime, into: &event)
-        Protobuf.int64(2, Int64(step), into: &event)
-        Protobuf.bytes(5, summary, into: &event)
-        return event
+        return summaryEvent(summary, step: step, wallTime: wallTime)
     }
 }

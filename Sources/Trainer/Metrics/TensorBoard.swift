@@ -135,6 +135,11 @@ public final class TensorBoardWriter {
             Protobuf.float(2, Float(scalar.value), into: &value)
             Protobuf.bytes(1, value, into: &summary)
         }
+        return summaryEvent(summary, step: step, wallTime: wallTime)
+    }
+
+    /// An `Event` carrying a serialized `Summary` at `step`.
+    static func summaryEvent(_ summary: Data, step: Int, wallTime: Double) -> Data {
         var event = Data()
         Protobuf.double(1, wallTime, into: &event)
         Protobuf.int64(2, Int64(step), into: &event)
