@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
             name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
-            exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
+            exclude: ["CZstd"], resources: [.copy("Resources/bart"), .copy("Resources/text")]),
         .target(
             name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],
             path: "Sources/Trainer",

@@ -17,6 +17,7 @@ struct DalleTrain: ParsableCommand {
             BenchModelIO.self,
             Plan.self,
             Tokenize.self,
+            Normalize.self,
             Import.self,
             Synth.self,
             Inspect.self,

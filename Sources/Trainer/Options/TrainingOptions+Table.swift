@@ -16,6 +16,10 @@ extension TrainingOptions {
             help: "BART tokenizer directory (vocab.json, merges.txt); none = bundled.",
             rule: .pathOrNull),
         OptionSpec(
+            "word_frequencies", \.wordFrequencies,
+            help: "Word list (most frequent first) for hashtag splitting; needed when normalize_text is set.",
+            rule: .pathOrNull),
+        OptionSpec(
             "dropout", \.dropout, help: "Override the model config's dropout rate.", rule: .unitIntervalOrNull
         ),
         OptionSpec(

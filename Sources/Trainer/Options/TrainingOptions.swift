@@ -103,6 +103,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var model = "tiny"
     /// BART tokenizer directory (`vocab.json`, `merges.txt`); nil = the bundled one.
     public var tokenizer: String? = nil
+    /// Word-frequency list for hashtag splitting (one word per line, most frequent first), needed
+    /// when the model config sets `normalize_text`; dalle-mini uses `enwiki-words-frequency.txt` of
+    /// the hub repository `dalle-mini/dalle-mini`.
+    public var wordFrequencies: String? = nil
     /// Shard directory; nil = the built-in synthetic dataset.
     public var data: String? = nil
     /// Shard directory for evaluation; nil = no evaluation.

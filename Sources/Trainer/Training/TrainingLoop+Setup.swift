@@ -12,6 +12,7 @@ extension TrainingLoop {
         let resolved = try TrainingSetup.resolvedModel(options)
         let config = resolved.config
         let tokenizer = try TrainingSetup.tokenizer(options, config: config, model: resolved)
+        let textNormalizer = try TrainingSetup.textNormalizer(options, config: config)
         try comm.rootFirst {
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
@@ -42,6 +43,7 @@ extension TrainingLoop {
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
+        loop.textNormalizer = textNormalizer
         // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
         // the broadcast below gives every replica the same parameters.
         try comm.rootFirst {
@@ -80,11 +82,13 @@ extension TrainingLoop {
 
     /// The reader settings for this rank.
     func readerOptions() -> ReaderOptions {
-        ReaderOptions(
+        var reader = ReaderOptions(
             seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
             batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
             decoderStartTokenID: Int32(config.decoderStartTokenID),
-            blankCaptionProbability: options.blankCaptionProb)
+            blankCaptionProbability: options.blankCaptionProb, textVocabularySize: config.encoderVocabSize)
+        reader.textNormalizer = textNormalizer
+        return reader
     }
 
     private func announce(resumedFrom state: TrainerState?) {
@@ -103,12 +107,14 @@ extension TrainingLoop {
                 : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
         }
         progress.note(text)
-        if config.normalizeText {
-            // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
+        if encoder.vocabularySize > config.encoderVocabSize {
+            // NOTE(divergence): none; dalle-mini's embedding gather clamps such ids to the last row too.
             progress.note(
-                "warning: the model config sets normalize_text, but dalle-train does not implement dalle-mini's "
-                    + "TextNormalizer yet: captions are tokenized as they are")
+                "warning: tokenizer ids \(config.encoderVocabSize)..<\(encoder.vocabularySize) (BART's <mask> is "
+                    + "50264) have no row in the model's \(config.encoderVocabSize)-row text embedding: captions "
+                    + "containing them use the last row, as dalle-mini does (docs/MODEL.md §9)")
         }
+        if config.normalizeText { progress.note("captions normalized as dalle-mini's TextNormalizer does") }
         if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
     }
 }

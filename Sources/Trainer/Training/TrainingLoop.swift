@@ -38,6 +38,8 @@ public final class TrainingLoop {
     let schedule: LearningRateSchedule
     let dataset: Dataset
     let encoder: BartTokenizer
+    /// dalle-mini's caption normalizer when the config sets `normalize_text` (loaded once per rank).
+    var textNormalizer: TextNormalizer?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
