@@ -40,6 +40,8 @@ public final class TrainingLoop {
     let encoder: BartTokenizer
     /// dalle-mini's caption normalizer when the config sets `normalize_text` (loaded once per rank).
     var textNormalizer: TextNormalizer?
+    /// Captions sampled every `sample_steps` steps (nil: no samples).
+    var samplePrompts: PromptList?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
