@@ -34,8 +34,17 @@ struct CheckReference: ParsableCommand {
             """)
     var trajectory = false
 
+    @Flag(
+        help: """
+            DIR is a sampling fixture folder (inputs.safetensors, scale-*.safetensors, expected.json): \
+            generate as dalle-mini's generate with --model's weights and compare sequences, step logits, \
+            scores and the teacher-forced forward.
+            """)
+    var sampling = false
+
     func run() throws {
         if trajectory { return try runTrajectory() }
+        if sampling { return try runSampling() }
         let check = try ReferenceCheck(
             directory: URL(fileURLWithPath: directory), modelDirectory: model.map { URL(fileURLWithPath: $0) }
         )

@@ -12,6 +12,7 @@ struct DalleTrain: ParsableCommand {
         subcommands: [
             Train.self,
             CheckReference.self,
+            Sample.self,
             Export.self,
             BenchModelIO.self,
             Plan.self,

@@ -105,6 +105,14 @@ extension TrainingOptions {
         OptionSpec("log_interval", \.logInterval, help: "Steps between metrics lines.", rule: .positive),
         OptionSpec(
             "eval_steps", \.evalSteps, help: "Steps between evaluations on eval-data.", rule: .positive),
+        OptionSpec(
+            "sample_steps", \.sampleSteps,
+            help: "Steps between generated samples (PNGs, samples.jsonl, TensorBoard images); 0 = never.",
+            rule: .nonNegative),
+        OptionSpec(
+            "sample_prompts", \.samplePrompts,
+            help: "Captions to sample during training (one a line or JSON Lines); none = synthetic captions.",
+            rule: .pathOrNull),
     ]
 
     /// The table row of a JSON key.

@@ -171,6 +171,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var logInterval = 10
     /// Steps between evaluations (train.py's default).
     public var evalSteps = 400
+    /// `sample_steps`: steps between generated samples (and at the end); 0 = never.
+    public var sampleSteps = 0
+    /// `sample_prompts`: captions to sample (text or JSON Lines); none = synthetic-dataset captions.
+    public var samplePrompts: String? = nil
     /// Steps between checkpoints (train.py's default); one is also written at the end.
     public var saveSteps = 4000
     /// Complete checkpoints kept in `output_dir` (the oldest are removed).

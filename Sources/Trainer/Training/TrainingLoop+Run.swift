@@ -26,6 +26,7 @@ extension TrainingLoop {
 
             let isLast = step == totalSteps
             let evalLoss = try shouldEvaluate(isLast: isLast) ? evaluate() : nil
+            if shouldSample(isLast: isLast) { try writeSamples() }
             if step % options.logInterval == 0 || isLast || evalLoss != nil || result.isStopRequested {
                 let wall = PhaseTimer.seconds(ContinuousClock.now - intervalStart)
                 try log(

@@ -47,6 +47,8 @@ extension TrainingLoop {
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
         loop.textNormalizer = textNormalizer
+        loop.samplePrompts = try TrainingSetup.samplePrompts(
+            options, config: config, tokenizer: tokenizer, normalizer: textNormalizer)
         // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
         // the broadcast below gives every replica the same parameters.
         try comm.rootFirst {

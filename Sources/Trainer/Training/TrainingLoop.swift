@@ -42,6 +42,8 @@ public final class TrainingLoop {
     var textNormalizer: TextNormalizer?
     /// Rank 0's exclusive lock on the output directory, held while the loop lives.
     var runLock: RunLock?
+    /// Captions sampled every `sample_steps` steps (nil: no samples).
+    var samplePrompts: PromptList?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
