@@ -45,6 +45,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/launcher"),
+        // Fuzz targets over every reader of untrusted input (Tests/fuzz/run.sh builds them for libFuzzer).
+        .executableTarget(
+            name: "dalle-train-fuzz", dependencies: ["Shards", "Trainer"], path: "Sources/fuzz"),
 
         .target(name: "TestSupport", dependencies: ["Collective"], path: "Tests/TestSupport"),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
