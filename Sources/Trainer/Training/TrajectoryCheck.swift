@@ -46,7 +46,7 @@ public struct TrajectoryCheck {
         let parameters = FlatBuffer(count: layout.count)
         let gradients = FlatBuffer(count: layout.count)
         try layout.load(description.file("params_initial.safetensors"), into: parameters)
-        let optimizer = AdamW(parameterCount: layout.count, hyperparameters: description.hyperparameters)
+        let optimizer = description.optimizer.makeOptimizer(layout: layout)
         let tolerances = description.tolerances
         for k in 1...description.stepCount {
             let batch = try description.batch(step: k)

@@ -1,0 +1,216 @@
+// Adafactor exactly as optax 0.1.7's `adafactor` (the chain train.py builds with --optim adafactor),
+// each tensor of the flat buffer updated on its own, second moments factored for large matrices.
+import Foundation
+
+/// The constants of optax `adafactor` (train.py passes `clipping_threshold=max_grad_norm` and
+/// `weight_decay_rate=weight_decay or None`; the rest are optax's defaults).
+public struct AdafactorHyperparameters: Equatable, Sendable {
+    /// A matrix is factored when its second-largest dim reaches this.
+    public var minDimSizeToFactor = 128
+    /// Exponent of the second-moment decay `β = 1 − (c + 1)^(−decayRate)`.
+    public var decayRate = 0.8
+    /// Subtracted from the count in the decay.
+    public var decayOffset = 0
+    /// Added to g² (`eps`).
+    public var epsilon = 1e-30
+    /// Each tensor's update is divided by max(1, rms(u) / threshold); nil: no clipping.
+    public var clippingThreshold: Double? = 1.0
+    /// Scale the update by max(rms(p), `parameterScaleFloor`).
+    public var multiplyByParameterScale = true
+    /// The floor of the parameter scale (optax's `min_scale`).
+    public var parameterScaleFloor = 1e-3
+    /// Added as `rate · p` after the learning-rate scaling (not multiplied by lr); nil: none.
+    public var weightDecayRate: Double?
+
+    /// optax's defaults with train.py's clipping threshold 1.
+    public init() {}
+}
+
+/// optax 0.1.7 `adafactor` over a flat buffer. One update, with c the count before it:
+/// ```
+/// β = 1 − (c + 1 − offset)^(−0.8)       G = g² + eps
+/// unfactored: v = β·v + (1 − β)·G;  u = g · v^(−½)
+/// factored (d₁ = the smaller dim, d₀ = the larger; equal dims: d₁ = 0):
+///     v_row = β·v_row + (1 − β)·mean(G over d₀)      (indexed by d₁)
+///     v_col = β·v_col + (1 − β)·mean(G over d₁)      (indexed by d₀)
+///     u = g · (v_row / mean(v_row))^(−½) · v_col^(−½)
+/// u = u / max(1, rms(u) / threshold)    u = lr · u    u = u · sqrt(max(mean(p²), floor²))
+/// u = u + wd · p                        p = p − u
+/// ```
+/// NOTE(divergence): none from optax; momentum (optax's `momentum=None` in train.py) is not offered.
+public final class Adafactor: ParameterOptimizer {
+    /// How one tensor's second moment is kept.
+    public struct TensorPlan: Equatable, Sendable {
+        /// The parameter's name, offset and count.
+        public var entry: ParameterEntry
+        /// Rows and columns of the tensor seen as a matrix (a vector is one row).
+        public var rows: Int
+        public var columns: Int
+        /// True when the second moment is factored.
+        public var isFactored: Bool
+        /// True when `v_row` runs along the rows (the rows are the smaller dim, d₁ = 0).
+        public var rowStatisticIsPerRow: Bool
+        /// Offset of `v` (count elements) or of `v_row` then `v_col` in `secondMoments`.
+        public var stateOffset: Int
+        /// Floats of state: `count`, or the two factor lengths.
+        public var stateCount: Int
+    }
+
+    /// The constants.
+    public let hyperparameters: AdafactorHyperparameters
+    /// One plan per tensor, in layout order.
+    public let plans: [TensorPlan]
+    /// Every tensor's `v`, or `v_row` followed by `v_col`, back to back.
+    public let secondMoments: FlatBuffer
+    public private(set) var step = 0
+    private let parameterCount: Int
+    private let direction: FlatBuffer
+    private let factorSums: UnsafeMutablePointer<Double>
+
+    /// Zero state for the tensors of `layout`.
+    public init(layout: ParameterLayout, hyperparameters: AdafactorHyperparameters) {
+        self.hyperparameters = hyperparameters
+        parameterCount = layout.count
+        var plans: [TensorPlan] = []
+        var stateCount = 0
+        var largestTensor = 1
+        var largestDims = 1
+        for entry in layout.entries {
+            precondition(entry.shape.count <= 2, "Adafactor: \(entry.name) has rank \(entry.shape.count) > 2")
+            let rows = entry.shape.count == 2 ? entry.shape[0] : 1
+            let columns = entry.shape.last ?? 1
+            // numpy.argsort of two dims: ties keep axis 0 as the smaller (d₁).
+            let isFactored =
+                entry.shape.count == 2 && min(rows, columns) >= hyperparameters.minDimSizeToFactor
+            let count = isFactored ? rows + columns : entry.count
+            plans.append(
+                TensorPlan(
+                    entry: entry, rows: rows, columns: columns, isFactored: isFactored,
+                    rowStatisticIsPerRow: rows <= columns, stateOffset: stateCount, stateCount: count))
+            stateCount += count
+            largestTensor = max(largestTensor, entry.count)
+            largestDims = max(largestDims, rows + columns)
+        }
+        self.plans = plans
+        secondMoments = FlatBuffer(count: stateCount)
+        direction = FlatBuffer(count: largestTensor)
+        factorSums = .allocate(capacity: largestDims)
+        factorSums.initialize(repeating: 0, count: largestDims)
+    }
+
+    deinit { factorSums.deallocate() }
+
+    /// Sets the update count (resume).
+    public func restore(step: Int) {
+        precondition(step >= 0, "Adafactor step \(step)")
+        self.step = step
+    }
+
+    /// One update of every tensor; `step` advances once.
+    public func update(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float) {
+        precondition(
+            parameters.count == parameterCount && gradients.count == parameterCount,
+            "Adafactor: parameters \(parameters.count), gradients \(gradients.count), expected \(parameterCount)"
+        )
+        let t = Float(step - hyperparameters.decayOffset) + 1
+        let beta = 1 - powf(t, -Float(hyperparameters.decayRate))
+        for plan in plans {
+            update(
+                plan, parameters: parameters.pointer, gradients: gradients.pointer, beta: beta,
+                rate: learningRate)
+        }
+        step += 1
+    }
+
+    /// The decay β of the next update.
+    public var nextDecay: Float {
+        1 - powf(Float(step - hyperparameters.decayOffset) + 1, -Float(hyperparameters.decayRate))
+    }
+
+    private func update(
+        _ plan: TensorPlan, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+        beta: Float, rate: Float
+    ) {
+        let count = plan.entry.count
+        let p = parameters + plan.entry.offset
+        let g = gradients + plan.entry.offset
+        let u = direction.pointer
+        let state = secondMoments.pointer + plan.stateOffset
+        let epsilon = Float(hyperparameters.epsilon)
+        let oneMinusBeta = 1 - beta
+        if plan.isFactored {
+            factoredDirection(plan, u: u, g: g, state: state, beta: beta, epsilon: epsilon)
+        } else {
+            for i in 0..<count {
+                let v = beta * state[i] + oneMinusBeta * (g[i] * g[i] + epsilon)
+                state[i] = v
+                u[i] = g[i] * (1 / v.squareRoot())
+            }
+        }
+        if let threshold = hyperparameters.clippingThreshold {
+            let rms = Float((sumOfSquares(u, count) / Double(count)).squareRoot())
+            let denominator = max(1, rms / Float(threshold))
+            for i in 0..<count { u[i] /= denominator }
+        }
+        for i in 0..<count { u[i] *= rate }
+        if hyperparameters.multiplyByParameterScale {
+            let floor = Float(hyperparameters.parameterScaleFloor)
+            let meanSquare = Float(sumOfSquares(p, count) / Double(count))
+            let scale = max(meanSquare, floor * floor).squareRoot()
+            for i in 0..<count { u[i] *= scale }
+        }
+        if let decay = hyperparameters.weightDecayRate.map(Float.init) {
+            for i in 0..<count { u[i] += decay * p[i] }
+        }
+        for i in 0..<count { p[i] = p[i] + -u[i] }
+    }
+
+    /// The factored direction of one matrix: running means of G along each dim, then
+    /// u = g · (v_row / mean(v_row))^(−½) · v_col^(−½).
+    private func factoredDirection(
+        _ plan: TensorPlan, u: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, beta: Float, epsilon: Float
+    ) {
+        let (rows, columns) = (plan.rows, plan.columns)
+        let rowSums = factorSums
+        let columnSums = factorSums + rows
+        rowSums.update(repeating: 0, count: rows + columns)
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let square = Double(g[r * columns + c] * g[r * columns + c] + epsilon)
+                rowSums[r] += square
+                columnSums[c] += square
+            }
+        }
+        // v_row is indexed by the smaller dim d₁ (a mean over d₀), v_col by d₀.
+        let (perRow, rowCount, perColumn, columnCount) =
+            plan.rowStatisticIsPerRow
+            ? (rowSums, rows, columnSums, columns) : (columnSums, columns, rowSums, rows)
+        let vRow = state
+        let vCol = state + rowCount
+        let oneMinusBeta = 1 - beta
+        for i in 0..<rowCount {
+            vRow[i] = beta * vRow[i] + oneMinusBeta * Float(perRow[i] / Double(columnCount))
+        }
+        for i in 0..<columnCount {
+            vCol[i] = beta * vCol[i] + oneMinusBeta * Float(perColumn[i] / Double(rowCount))
+        }
+        var rowTotal = 0.0
+        for i in 0..<rowCount { rowTotal += Double(vRow[i]) }
+        let rowMean = Float(rowTotal / Double(rowCount))
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let (i, j) = plan.rowStatisticIsPerRow ? (r, c) : (c, r)
+                let rowFactor = 1 / (vRow[i] / rowMean).squareRoot()
+                let columnFactor = 1 / vCol[j].squareRoot()
+                u[r * columns + c] = g[r * columns + c] * rowFactor * columnFactor
+            }
+        }
+    }
+
+    private func sumOfSquares(_ x: UnsafePointer<Float>, _ count: Int) -> Double {
+        var sum = 0.0
+        for i in 0..<count { sum += Double(x[i]) * Double(x[i]) }
+        return sum
+    }
+}
