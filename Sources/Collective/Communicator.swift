@@ -42,7 +42,7 @@ public final class Communicator: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let shared { return shared }
-        // Large all-reduces collapse without this (MACHINE.md): must precede MPI's first malloc.
+        // Large all-reduces collapse without this (docs/PERFORMANCE.md): must precede MPI's first malloc.
         cmpi_tune_malloc()
         var provided: Int32 = 0
         try check(MPI_Init_thread(nil, nil, cmpi_thread_multiple(), &provided), "MPI_Init_thread")

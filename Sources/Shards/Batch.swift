@@ -1,4 +1,4 @@
-// One rank's micro-batch as the model consumes it (DALLEBART.md §3), row-major Int32 arrays.
+// One rank's micro-batch as the model consumes it (docs/MODEL.md §3), row-major Int32 arrays.
 
 /// Token rows for one forward/backward pass: `size` rows of text and image tokens.
 public struct Batch: Equatable, Sendable {

@@ -30,6 +30,7 @@ struct DalleTrain: ParsableCommand {
     static func main() {
         var command: ParsableCommand
         do {
+            try checkSubcommand(Array(CommandLine.arguments.dropFirst()))
             command = try parseAsRoot()
         } catch {
             exit(withError: error)  // usage errors: message and exit code 64, as argument-parser does
@@ -41,6 +42,16 @@ struct DalleTrain: ParsableCommand {
         } catch {
             fail(error)
         }
+    }
+
+    /// An argument before the options must name a subcommand: `train` takes every flag it does
+    /// not know as its own, so an unknown word would otherwise run a training.
+    static func checkSubcommand(_ arguments: [String]) throws {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(first) else { return }
+        throw ValidationError(
+            "unknown subcommand '\(first)'; the subcommands are: \(names.dropLast().joined(separator: ", "))")
     }
 
     /// True for the errors argument-parser itself throws (help, version, validation, exit codes).

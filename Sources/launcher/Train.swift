@@ -13,12 +13,31 @@ struct Train: ParsableCommand {
             then the flags. After SIGTERM or SIGUSR1 every rank finishes its step, rank 0 writes a \
             checkpoint, and the job exits with status \(StopSignals.checkpointedExitStatus); a second \
             signal exits at once with status \(StopSignals.interruptedExitStatus).
+
+            Options (defaults < --config file < flags; each flag is also a JSON key):
+            \(TrainingOptions.flagHelp)
             """)
 
-    @OptionGroup var options: TrainOptions
+    /// Every training flag, read through Trainer's option table (`TrainingOptions.resolve`).
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var arguments: [String] = []
 
     @Flag(help: .hidden)
     var failOnLastRank = false
+
+    /// The run's options: defaults < --config file < flags, validated.
+    func resolve() throws -> TrainingOptions {
+        try TrainingOptions.resolve(arguments: arguments)
+    }
+
+    /// A bad flag, value or run-config file is a usage error (exit code 64) naming the option.
+    func validate() throws {
+        do {
+            _ = try resolve()
+        } catch let error as TrainingOptionsError {
+            throw ValidationError(error.description)
+        }
+    }
 
     func run() throws {
         let comm = try Communicator.world()
@@ -27,7 +46,7 @@ struct Train: ParsableCommand {
         }
         StopSignals.install()
         BLASThreads.configure()
-        let loop = try TrainingLoop.prepare(comm: comm, options: try options.resolve())
+        let loop = try TrainingLoop.prepare(comm: comm, options: try resolve())
         switch try loop.run() {
         case .finished, .paused:
             return

@@ -26,7 +26,7 @@ static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN
 static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
 
-/// Keeps large temporary buffers on the heap instead of fresh mmaps (see MACHINE.md: large
+/// Keeps large temporary buffers on the heap instead of fresh mmaps (docs/PERFORMANCE.md: large
 /// all-reduces otherwise collapse to ~2 GB/s because every call page-faults new memory).
 static inline void cmpi_tune_malloc(void) {
     mallopt(M_MMAP_MAX, 0);

@@ -10,7 +10,7 @@ public struct ReaderOptions: Sendable {
     public var batchSize: Int
     /// S: encoder length (`max_text_length`).
     public var maxTextLength: Int
-    /// First decoder input of every row (DALLEBART.md §3).
+    /// First decoder input of every row (docs/MODEL.md §3).
     public var decoderStartTokenID: Int32
     /// Chance that a record's caption is replaced by "" (dalle-mini's classifier-free guidance
     /// trick); the draw depends only on (seed, epoch, record).

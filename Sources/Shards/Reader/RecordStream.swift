@@ -89,7 +89,7 @@ final class RecordStream {
     }
 }
 
-/// Turns records into a model `Batch` (DALLEBART.md §3): tokenized captions, codes as labels,
+/// Turns records into a model `Batch` (docs/MODEL.md §3): tokenized captions, codes as labels,
 /// labels shifted right as decoder inputs.
 struct BatchCollator {
     let encoder: any CaptionEncoder

@@ -1,4 +1,4 @@
-// Cross-field validation and the named presets of DESIGN.md "Model presets".
+// Cross-field validation and the named presets (tiny, small: ours; the others dalle-mini's).
 
 extension DalleBartConfig {
     /// Throws `ConfigError` naming the key when the configuration cannot be trained as given.
@@ -49,12 +49,12 @@ extension DalleBartConfig {
         if lnPositions == .postln || lnPositions == .deepnet {
             throw ConfigError.unsupported(
                 key: "ln_positions", value: lnPositions.rawValue,
-                reason: "dalle-mini 0.1.5 cannot build this decoder (DALLEBART.md §4.2 step 5)")
+                reason: "dalle-mini 0.1.5 cannot build this decoder (docs/MODEL.md §1)")
         }
         if !useFinalLNDecoder {
             throw ConfigError.unsupported(
                 key: "use_final_ln_decoder", value: "false",
-                reason: "dalle-mini 0.1.5 requires the decoder final norm (DALLEBART.md §4.2 step 5)")
+                reason: "dalle-mini 0.1.5 requires the decoder final norm (docs/MODEL.md §1)")
         }
         if useAlibi {
             throw ConfigError.unsupported(
@@ -77,7 +77,7 @@ extension DalleBartConfig {
         }
     }
 
-    /// A named preset (DESIGN.md "Model presets"): tiny, small, micro, mini, mega.
+    /// A named preset: tiny, small, micro, mini, mega.
     public static func preset(_ name: String) throws -> DalleBartConfig {
         var config = DalleBartConfig()
         config.maxTextLength = 64

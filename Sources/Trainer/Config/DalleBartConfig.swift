@@ -1,4 +1,4 @@
-// The model configuration: a Codable mirror of dalle-mini's DalleBartConfig (DALLEBART.md §1)
+// The model configuration: a Codable mirror of dalle-mini's DalleBartConfig (docs/MODEL.md §1)
 // with the Python snake_case keys, so config.json files load and save in both directions.
 import Foundation
 
@@ -12,7 +12,7 @@ public enum NormPlacement: String, Codable, CaseIterable, Sendable {
     case normformer, preln, cogview, swinv2, subln, postln, deepnet
 }
 
-/// The feed-forward activation (`activation_function`), DALLEBART.md §5.3.
+/// The feed-forward activation (`activation_function`), docs/MODEL.md §5.2.
 public enum ActivationKind: String, Codable, CaseIterable, Sendable {
     case gelu
     case geluNew = "gelu_new"

@@ -1,4 +1,4 @@
-// ln_positions -> which norms exist where, and whether each has a learnable scale (DALLEBART.md §2.4).
+// ln_positions -> which norms exist where, and whether each has a learnable scale (docs/MODEL.md §2.3).
 // The single table; layers read these booleans, never the ln_positions string.
 
 /// One norm position: applied or not, and with or without a learnable scale.
@@ -55,7 +55,7 @@ public struct NormPlan: Equatable, Sendable {
         let postAttention = [.normformer, .swinv2, .cogview].contains(p)
         let mid = p == .subln ? NormSlot.withScale : .absent
         let post = postAttention ? NormSlot.withScale : .absent
-        // The encoder pre-norm list includes subln; the decoder's does not (DALLEBART.md §2.4).
+        // The encoder pre-norm list includes subln; the decoder's does not (docs/MODEL.md §2.3).
         encoderAttention = AttentionNormPlan(
             before: preAttention || p == .subln ? .withoutScale(forced) : .absent, after: post, mid: mid)
         let decoderBefore = preAttention ? NormSlot.withoutScale(forced) : .absent

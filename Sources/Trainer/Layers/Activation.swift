@@ -1,4 +1,4 @@
-// Feed-forward activations (DALLEBART.md §5.3): exact-erf gelu, tanh gelu_new, relu, silu/swish,
+// Feed-forward activations (docs/MODEL.md §5.2): exact-erf gelu, tanh gelu_new, relu, silu/swish,
 // quick_gelu and dalle-mini's smelu (beta = 1), element-wise forward and backward.
 import Foundation
 

@@ -1,4 +1,4 @@
-// Multi-head self and cross attention (dalle-mini FlaxBartAttention; DALLEBART.md §4.5): q/k/v
+// Multi-head self and cross attention (dalle-mini FlaxBartAttention; docs/MODEL.md §4.4): q/k/v
 // projections, scores divided by sqrt(K) (or cosine attention over tau), key padding and causal
 // masks, softmax, attention dropout shared over batch and heads, head scale, subln mid norm, out_proj.
 

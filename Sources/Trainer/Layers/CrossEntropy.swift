@@ -1,5 +1,5 @@
 // Mean softmax cross-entropy over all decoder positions and all V_img + 1 classes
-// (optax.softmax_cross_entropy as in dalle-mini's train.py; DALLEBART.md §4.7). The forward pass
+// (optax.softmax_cross_entropy as in dalle-mini's train.py; docs/MODEL.md §4.6). The forward pass
 // also leaves softmax - onehot behind, so backward is only the scale the LM head GEMMs apply.
 import Foundation
 

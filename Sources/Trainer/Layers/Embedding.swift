@@ -1,4 +1,4 @@
-// Token plus absolute position embeddings (flax nn.Embed row gathers; DALLEBART.md §4.1-4.2),
+// Token plus absolute position embeddings (flax nn.Embed row gathers; docs/MODEL.md §4.1),
 // forward as a gather and backward as a scatter-add.
 
 enum Embedding {

@@ -1,4 +1,4 @@
-// dalle-mini's feed-forward blocks (DALLEBART.md §4.6), GLU (use_glu) and plain FFN sharing one
+// dalle-mini's feed-forward blocks (docs/MODEL.md §4.5), GLU (use_glu) and plain FFN sharing one
 // code path: input norm, Dense_0 (+ GLU's Dense_1), activation, hidden norm, activation dropout,
 // output Dense, output norm, dropout. Which norms apply comes from the NormPlan booleans.
 

@@ -1,4 +1,4 @@
-// The gated hidden unit of dalle-mini's GLU (DALLEBART.md §4.6): act(x·W0) * (x·W1), with the
+// The gated hidden unit of dalle-mini's GLU (docs/MODEL.md §4.5): act(x·W0) * (x·W1), with the
 // activation on the Dense_0 (gate) branch. The surrounding projections and norms are in FFN.swift.
 
 enum GLU {

@@ -1,5 +1,5 @@
 // Layer normalisation over the last axis (flax nn.LayerNorm as dalle-mini uses it, eps 1e-5,
-// single-pass variance E[x²] - E[x]² clamped at 0; DALLEBART.md §5.1). Rows run 16 channels at a
+// single-pass variance E[x²] - E[x]² clamped at 0; docs/MODEL.md §5.1). Rows run 16 channels at a
 // time (SIMD16 loads and sums, which vectorize) with a scalar tail.
 
 /// LayerNorm with optional scale and bias (nil where the reference builds the norm without them).

@@ -1,5 +1,5 @@
 // RMS normalisation over the last axis (dalle-mini's RMSNorm, eps 1e-5 as passed everywhere;
-// no mean subtraction, never a bias; DALLEBART.md §5.2).
+// no mean subtraction, never a bias; docs/MODEL.md §5.1).
 
 /// RMSNorm with an optional scale (nil: the parameter-free norm that is absent from the layout).
 enum RMSNorm {

@@ -1,4 +1,4 @@
-// One decoder layer (DALLEBART.md §4.4): causal self-attention block, cross-attention block over
+// One decoder layer (docs/MODEL.md §4.3): causal self-attention block, cross-attention block over
 // the encoder output, feed-forward block, optional swinv2 end norm, as a straight sequence.
 
 enum DecoderLayer {

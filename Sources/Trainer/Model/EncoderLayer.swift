@@ -1,4 +1,4 @@
-// One encoder layer (DALLEBART.md §4.3): self-attention block, feed-forward block, optional
+// One encoder layer (docs/MODEL.md §4.3): self-attention block, feed-forward block, optional
 // swinv2 end norm, as a straight sequence.
 
 enum EncoderLayer {

@@ -1,4 +1,4 @@
-// Seeded random initialization per DALLEBART.md §8: N(0, init_std²) kernels and embeddings,
+// Seeded random initialization per docs/MODEL.md §6: N(0, init_std²) kernels and embeddings,
 // zero biases, unit scales, deepnet / subln gains. Reproducible from (seed) on any machine.
 // NOTE(divergence): the random stream is ours (counter-based), not JAX's PRNG; the distribution matches.
 import Foundation

@@ -1,4 +1,4 @@
-// The two residual blocks every layer is made of (DALLEBART.md §4.3-4.4):
+// The two residual blocks every layer is made of (docs/MODEL.md §4.3):
 // attention: x * gain + dropout(after(attention(before(x)))), and the feed-forward residual.
 
 /// Per-stack facts the blocks need: sizes, options and the step's dropout key.

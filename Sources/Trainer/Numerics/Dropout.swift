@@ -1,4 +1,4 @@
-// Dropout (DALLEBART.md §9) from counter-based randomness: the keep-mask of every site is a pure
+// Dropout (docs/MODEL.md §7) from counter-based randomness: the keep-mask of every site is a pure
 // function of (seed, step, rank, site, element), so backward re-draws it instead of storing it.
 
 /// What makes a training step's dropout masks reproducible: the same key gives the same masks.

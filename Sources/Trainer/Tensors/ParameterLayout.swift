@@ -1,6 +1,6 @@
 // The one parameter table: Flax name, shape, offset and count of every tensor in one flat buffer.
 // Parameters, gradients and optimizer moments all use it; names are dalle-mini's per-layer Flax
-// paths joined with "." (DALLEBART.md §2.2/2.4), so no key rewriting is needed anywhere.
+// paths joined with "." (docs/MODEL.md §2.1-2.3), so no key rewriting is needed anywhere.
 
 /// One tensor of the flat buffer.
 public struct ParameterEntry: Equatable, Sendable {

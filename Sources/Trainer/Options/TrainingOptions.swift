@@ -1,15 +1,27 @@
-// Training hyperparameters and paths as one plain struct (no ArgumentParser here), its
-// defaults and its validation. JSON decoding and encoding live in TrainingOptions+File.swift.
+// Training hyperparameters and paths as one plain struct with its defaults (no ArgumentParser
+// here). Keys, flags, help and rules: TrainingOptions+Table.swift; JSON: +File; flags: +Flags.
 
 /// `lr_decay`: what follows the warm-up (dalle-mini train.py's `None`, `"linear"`, `"exponential"`).
-public enum LearningRateDecay: String, Codable, CaseIterable, Sendable {
+public enum LearningRateDecay: String, Codable, CaseIterable, Sendable, OptionConvertible {
     case none
     case linear
     case exponential
+
+    /// The raw values, and JSON `null` for `none` (train.py's `None`).
+    public init?(optionValue value: OptionValue) {
+        guard value != .null else {
+            self = .none
+            return
+        }
+        guard case .string(let text) = value, let decay = Self(rawValue: text) else { return nil }
+        self = decay
+    }
+
+    public static var expectation: String { "one of \"none\", \"linear\", \"exponential\" or null" }
 }
 
 /// `resume`: where a run continues from.
-public enum ResumeMode: Equatable, Sendable, CustomStringConvertible {
+public enum ResumeMode: Equatable, Sendable, CustomStringConvertible, OptionConvertible {
     /// The newest complete checkpoint in `output_dir`, or a fresh start when there is none.
     case auto
     /// Always a fresh start.
@@ -33,6 +45,14 @@ public enum ResumeMode: Equatable, Sendable, CustomStringConvertible {
         case .path(let path): return path
         }
     }
+
+    public init?(optionValue value: OptionValue) {
+        guard case .string(let text) = value else { return nil }
+        self.init(text)
+    }
+    public var optionValue: OptionValue { .string(description) }
+    public static func flagValue(_ text: String) -> OptionValue? { .string(text) }
+    public static var expectation: String { "a string (auto, none or a checkpoint path)" }
 }
 
 /// An option with a value it cannot take, or a run-config file that cannot be used.
@@ -45,6 +65,10 @@ public enum TrainingOptionsError: Error, Equatable, CustomStringConvertible {
     case wrongType(path: String, key: String, expected: String)
     /// The run-config file cannot be read or is not a JSON object.
     case unreadableFile(path: String, reason: String)
+    /// A command-line flag that is not an option.
+    case unknownFlag(flag: String, suggestion: String?)
+    /// A flag whose value is missing or not of its type.
+    case badFlagValue(flag: String, value: String?, expected: String)
 
     public var description: String {
         switch self {
@@ -57,12 +81,18 @@ public enum TrainingOptionsError: Error, Equatable, CustomStringConvertible {
             return "\(path): key \"\(key)\" must be \(expected)"
         case .unreadableFile(let path, let reason):
             return "\(path): cannot read the run configuration: \(reason)"
+        case .unknownFlag(let flag, let suggestion):
+            let hint = suggestion.map { "; did you mean \($0)?" } ?? "; see dalle-train train --help"
+            return "unknown option \(flag)\(hint)"
+        case .badFlagValue(let flag, let value, let expected):
+            return "\(flag) \(value.map { "\"\($0)\"" } ?? "without a value"): expected \(expected)"
         }
     }
 }
 
-/// Every training option with its default. JSON keys (snake_case, `CodingKeys`) follow
-/// dalle-mini's `tools/train/train.py` arguments where one exists. Defaults follow train.py
+/// Every training option with its default; `TrainingOptions.table` gives each its JSON key
+/// (dalle-mini's `tools/train/train.py` argument name where one exists), flags, help and rule.
+/// Adding an option: a field here and a row in the table. Defaults follow train.py
 /// except where marked `NOTE(divergence):`; together they make `dalle-train` with no arguments
 /// train the `tiny` preset on the built-in synthetic data for a few minutes on 2 ranks.
 public struct TrainingOptions: Equatable, Sendable {
@@ -147,11 +177,6 @@ public struct TrainingOptions: Equatable, Sendable {
 
     /// The defaults.
     public init() {}
-
-    /// The global batch in rows: `worldSize × per_device_train_batch_size × accumulation`.
-    public func globalBatchSize(worldSize: Int) -> Int {
-        worldSize * perDeviceTrainBatchSize * gradientAccumulationSteps
-    }
 
     /// The Adam hyperparameters.
     public var adamW: AdamWHyperparameters {
