@@ -62,7 +62,7 @@ public final class Adafactor: ParameterOptimizer {
     public let plans: [TensorPlan]
     /// Every tensor's `v`, or `v_row` followed by `v_col`, back to back.
     public let secondMoments: FlatBuffer
-    public private(set) var step = 0
+    public var step = 0
     private let parameterCount: Int
     private let direction: FlatBuffer
     private let factorSums: UnsafeMutablePointer<Double>
@@ -76,20 +76,11 @@ public final class Adafactor: ParameterOptimizer {
         var largestTensor = 1
         var largestDims = 1
         for entry in layout.entries {
-            precondition(entry.shape.count <= 2, "Adafactor: \(entry.name) has rank \(entry.shape.count) > 2")
-            let rows = entry.shape.count == 2 ? entry.shape[0] : 1
-            let columns = entry.shape.last ?? 1
-            // numpy.argsort of two dims: ties keep axis 0 as the smaller (d₁).
-            let isFactored =
-                entry.shape.count == 2 && min(rows, columns) >= hyperparameters.minDimSizeToFactor
-            let count = isFactored ? rows + columns : entry.count
-            plans.append(
-                TensorPlan(
-                    entry: entry, rows: rows, columns: columns, isFactored: isFactored,
-                    rowStatisticIsPerRow: rows <= columns, stateOffset: stateCount, stateCount: count))
-            stateCount += count
+            let plan = Self.plan(entry, stateOffset: stateCount, hyperparameters: hyperparameters)
+            plans.append(plan)
+            stateCount += plan.stateCount
             largestTensor = max(largestTensor, entry.count)
-            largestDims = max(largestDims, rows + columns)
+            largestDims = max(largestDims, plan.rows + plan.columns)
         }
         self.plans = plans
         secondMoments = FlatBuffer(count: stateCount)
@@ -100,10 +91,26 @@ public final class Adafactor: ParameterOptimizer {
 
     deinit { factorSums.deallocate() }
 
-    /// Sets the update count (resume).
-    public func restore(step: Int) {
-        precondition(step >= 0, "Adafactor step \(step)")
-        self.step = step
+    /// How `entry`'s second moment is kept (optax's `_factored_dims`).
+    static func plan(
+        _ entry: ParameterEntry, stateOffset: Int, hyperparameters: AdafactorHyperparameters
+    ) -> TensorPlan {
+        precondition(entry.shape.count <= 2, "Adafactor: \(entry.name) has rank \(entry.shape.count) > 2")
+        let rows = entry.shape.count == 2 ? entry.shape[0] : 1
+        let columns = entry.shape.last ?? 1
+        // numpy.argsort of two dims: ties keep axis 0 as the smaller (d₁).
+        let isFactored = entry.shape.count == 2 && min(rows, columns) >= hyperparameters.minDimSizeToFactor
+        return TensorPlan(
+            entry: entry, rows: rows, columns: columns, isFactored: isFactored,
+            rowStatisticIsPerRow: rows <= columns, stateOffset: stateOffset,
+            stateCount: isFactored ? rows + columns : entry.count)
+    }
+
+    /// Floats of state for `layout` (without allocating it).
+    public static func stateCount(layout: ParameterLayout, hyperparameters: AdafactorHyperparameters) -> Int {
+        layout.entries.reduce(0) {
+            $0 + plan($1, stateOffset: 0, hyperparameters: hyperparameters).stateCount
+        }
     }
 
     /// One update of every tensor; `step` advances once.
@@ -121,6 +128,25 @@ public final class Adafactor: ParameterOptimizer {
         }
         step += 1
     }
+
+    /// `v.<parameter>`, or `v_row.<parameter>` and `v_col.<parameter>` (optax's names), per tensor.
+    public func stateTensors(layout: ParameterLayout) -> [OptimizerStateTensor] {
+        plans.flatMap { plan -> [OptimizerStateTensor] in
+            let state = secondMoments.pointer + plan.stateOffset
+            let name = plan.entry.name
+            guard plan.isFactored else {
+                return [OptimizerStateTensor(name: "v.\(name)", shape: plan.entry.shape, pointer: state)]
+            }
+            let rowCount = plan.rowStatisticIsPerRow ? plan.rows : plan.columns
+            return [
+                OptimizerStateTensor(name: "v_row.\(name)", shape: [rowCount], pointer: state),
+                OptimizerStateTensor(
+                    name: "v_col.\(name)", shape: [plan.stateCount - rowCount], pointer: state + rowCount),
+            ]
+        }
+    }
+
+    public var stateFormat: String { "optax.adafactor" }
 
     /// The decay β of the next update.
     public var nextDecay: Float {

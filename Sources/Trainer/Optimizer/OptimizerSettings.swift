@@ -19,6 +19,31 @@ public enum OptimizerSettings: Equatable, Sendable {
         }
     }
 
+    /// Floats of optimizer state over `layout`: Adam's m and v; Adafactor's second moments;
+    /// Shampoo's diagonal statistics and two momenta per parameter plus every block's statistic
+    /// and preconditioner (unpadded).
+    public func stateFloatCount(layout: ParameterLayout) -> Int {
+        switch self {
+        case .adam:
+            return 2 * layout.count
+        case .adafactor(let hyperparameters):
+            return Adafactor.stateCount(layout: layout, hyperparameters: hyperparameters)
+        case .distributedShampoo(let hyperparameters):
+            let perParameter = hyperparameters.graftType.hasDiagonalStatistics ? 3 : 2
+            let blocks = ShampooLayout(layout: layout, hyperparameters: hyperparameters)
+            return perParameter * layout.count + 2 * blocks.statisticsCount
+        }
+    }
+
+    /// What the state holds, for `plan`.
+    public var stateDescription: String {
+        switch self {
+        case .adam: return "AdamW m, v"
+        case .adafactor: return "Adafactor v"
+        case .distributedShampoo: return "Shampoo"
+        }
+    }
+
     /// A fresh optimizer over every parameter of `layout`.
     public func makeOptimizer(layout: ParameterLayout) -> any ParameterOptimizer {
         switch self {
@@ -30,4 +55,11 @@ public enum OptimizerSettings: Equatable, Sendable {
             return Shampoo(parameterLayout: layout, hyperparameters: hyperparameters)
         }
     }
+}
+
+/// train.py's `--optim` choices.
+public enum OptimizerName: String, CaseIterable, Sendable, OptionConvertible {
+    case adam
+    case adafactor
+    case distributedShampoo = "distributed_shampoo"
 }

@@ -34,7 +34,7 @@ public final class Shampoo: ParameterOptimizer {
     public let diagonalMomentum: FlatBuffer
     /// The error of each statistic's last root (0 before the first).
     public let rootErrors: FlatBuffer
-    public private(set) var step = 0
+    public var step = 0
     private let parameterCount: Int
     private let graft: FlatBuffer
     private let direction: FlatBuffer
@@ -70,11 +70,49 @@ public final class Shampoo: ParameterOptimizer {
             matrixEpsilon: Float(hyperparameters.matrixEpsilon))
     }
 
-    /// Sets the update count (resume).
-    public func restore(step: Int) {
-        precondition(step >= 0, "Shampoo step \(step)")
-        self.step = step
+    /// Per tensor: `diagonal_statistics.<parameter>` (not with SGD grafting), `momentum.<parameter>`,
+    /// `diagonal_momentum.<parameter>`, then `statistics.<i>.<parameter>` and
+    /// `preconditioners.<i>.<parameter>` (unpadded) for each of its statistics.
+    public func stateTensors(layout parameterLayout: ParameterLayout) -> [OptimizerStateTensor] {
+        var tensors: [OptimizerStateTensor] = []
+        var statisticIndex = 0
+        for tensor in layout.tensors {
+            let (name, shape, offset) = (tensor.entry.name, tensor.entry.shape, tensor.entry.offset)
+            if diagonalStatistics.count > 0 {
+                tensors.append(
+                    OptimizerStateTensor(
+                        name: "diagonal_statistics.\(name)", shape: shape,
+                        pointer: diagonalStatistics.pointer + offset))
+            }
+            tensors.append(
+                OptimizerStateTensor(
+                    name: "momentum.\(name)", shape: shape, pointer: momentum.pointer + offset))
+            tensors.append(
+                OptimizerStateTensor(
+                    name: "diagonal_momentum.\(name)", shape: shape,
+                    pointer: diagonalMomentum.pointer + offset))
+            var indexInTensor = 0
+            while statisticIndex < layout.statistics.count,
+                layout.tensors[layout.statistics[statisticIndex].tensor].entry.name == name
+            {
+                let statistic = layout.statistics[statisticIndex]
+                let shape = [statistic.size, statistic.size]
+                tensors.append(
+                    OptimizerStateTensor(
+                        name: "statistics.\(indexInTensor).\(name)", shape: shape,
+                        pointer: statistics.pointer + statistic.offset))
+                tensors.append(
+                    OptimizerStateTensor(
+                        name: "preconditioners.\(indexInTensor).\(name)", shape: shape,
+                        pointer: preconditioners.pointer + statistic.offset))
+                statisticIndex += 1
+                indexInTensor += 1
+            }
+        }
+        return tensors
     }
+
+    public var stateFormat: String { "scalable_shampoo.distributed_shampoo" }
 
     /// True when the update at the current count recomputes the roots after it.
     public var recomputesPreconditioners: Bool { step % hyperparameters.preconditioningComputeSteps == 0 }

@@ -3,7 +3,7 @@
 
 /// How Shampoo's per-tensor step size is grafted from a first-order method (train.py's
 /// `--graft_type`; the raw values are train.py's names).
-public enum ShampooGraftType: String, CaseIterable, Sendable {
+public enum ShampooGraftType: String, CaseIterable, Sendable, OptionConvertible {
     case sgd
     case adagrad
     case adagradNormalized = "adagrad_normalized"

@@ -36,9 +36,7 @@ extension TrainingLoop {
     /// trainer state (on every rank), or nil when the run starts fresh.
     func resumeIfRequested() throws -> TrainerState? {
         // Sharded moments: rank 0 loads complete ones here, then scatters each rank its slice.
-        let staging =
-            parallel.isSharded && comm.isRoot
-            ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters) : nil
+        let staging = parallel.isSharded && comm.isRoot ? fullAdamW() : nil
         var stateJSON: [UInt8] = []
         var rootError: [UInt8] = []
         if comm.isRoot {
@@ -76,10 +74,8 @@ extension TrainingLoop {
     /// the same on every rank), nil elsewhere and in the replicated mode, where every rank's
     /// moments are already complete.
     func completeMoments() throws -> AdamW? {
-        guard parallel.isSharded else { return nil }
-        let full =
-            comm.isRoot
-            ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters) : nil
+        guard parallel.isSharded, let optimizer = optimizer as? AdamW else { return nil }
+        let full = comm.isRoot ? fullAdamW() : nil
         let n = parallel.sliceCount
         let even = comm.worldSize * n
         for (local, complete) in [(optimizer.m, full?.m), (optimizer.v, full?.v)] {
@@ -96,9 +92,10 @@ extension TrainingLoop {
     /// The inverse of `completeMoments` after a resume: replicated, every rank receives rank 0's
     /// moments; sharded, each rank receives its slice of rank 0's `staging` and the shared tail.
     func distributeMoments(from staging: AdamW?) throws {
-        guard parallel.isSharded else {
-            try comm.broadcast(optimizer.m.buffer)
-            try comm.broadcast(optimizer.v.buffer)
+        guard parallel.isSharded, let optimizer = optimizer as? AdamW else {
+            for tensor in optimizer.stateTensors(layout: model.layout) {
+                try comm.broadcast(UnsafeMutableBufferPointer(start: tensor.pointer, count: tensor.count))
+            }
             return
         }
         let n = parallel.sliceCount
@@ -111,6 +108,12 @@ extension TrainingLoop {
             if let complete { (local.pointer + n).update(from: complete.pointer + even, count: tailCount) }
             try comm.broadcast(UnsafeMutableBufferPointer(start: local.pointer + n, count: tailCount))
         }
+    }
+
+    /// An AdamW with moments for every parameter and this run's hyperparameters (sharded mode's
+    /// staging on rank 0).
+    private func fullAdamW() -> AdamW {
+        AdamW(parameterCount: model.layout.count, hyperparameters: options.adamW)
     }
 
     /// The checkpoint directory to resume from (rank 0), per `--resume`.

@@ -33,7 +33,7 @@ public final class TrainingLoop {
     let model: DalleBart
     public let parameters: FlatBuffer
     let gradients: FlatBuffer
-    public let optimizer: AdamW
+    public let optimizer: any ParameterOptimizer
     let parallel: DataParallel
     let schedule: LearningRateSchedule
     let dataset: Dataset
@@ -80,10 +80,13 @@ public final class TrainingLoop {
         // In the ranks' shared memory on one host, so that the gradient average skips MPI's copies.
         parameters = try parallel.makeBuffer()
         gradients = try parallel.makeBuffer()
-        // Sharded (ZeRO-1): moments only for this rank's slice and the shared tail.
-        optimizer = AdamW(
-            parameterCount: model.layout.count, hyperparameters: options.adamW,
-            ownedRanges: parallel.updateRanges)
+        // Sharded (ZeRO-1): Adam moments only for this rank's slice and the shared tail.
+        optimizer =
+            options.optim == .adam
+            ? AdamW(
+                parameterCount: model.layout.count, hyperparameters: options.adamW,
+                ownedRanges: parallel.updateRanges)
+            : options.optimizerSettings.makeOptimizer(layout: model.layout)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
@@ -136,7 +139,8 @@ public final class TrainingLoop {
         }
         let learningRate = schedule.rate(atCount: optimizer.step)
         let outcome = try StepUpdate(
-            parallel: parallel, optimizer: optimizer, maxGradNorm: options.maxGradNorm
+            parallel: parallel, optimizer: optimizer,
+            maxGradNorm: options.optim == .adam ? options.maxGradNorm : nil
         )
         .apply(
             parameters: parameters, gradients: gradients, loss: lossSum / Double(accumulation),
