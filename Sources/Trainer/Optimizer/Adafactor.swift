@@ -1,5 +1,6 @@
 // Adafactor exactly as optax 0.1.7's `adafactor` (the chain train.py builds with --optim adafactor),
 // each tensor of the flat buffer updated on its own, second moments factored for large matrices.
+import CVectorMath
 import Foundation
 
 /// The constants of optax `adafactor` (train.py passes `clipping_threshold=max_grad_norm` and
@@ -65,6 +66,7 @@ public final class Adafactor: ParameterOptimizer {
     public var step = 0
     private let parameterCount: Int
     private let direction: FlatBuffer
+    private let factors: FlatBuffer
     private let factorSums: UnsafeMutablePointer<Double>
 
     /// Zero state for the tensors of `layout`.
@@ -85,6 +87,7 @@ public final class Adafactor: ParameterOptimizer {
         self.plans = plans
         secondMoments = FlatBuffer(count: stateCount)
         direction = FlatBuffer(count: largestTensor)
+        factors = FlatBuffer(count: largestDims)
         factorSums = .allocate(capacity: largestDims)
         factorSums.initialize(repeating: 0, count: largestDims)
     }
@@ -170,25 +173,34 @@ public final class Adafactor: ParameterOptimizer {
             for i in 0..<count {
                 let v = beta * state[i] + oneMinusBeta * (g[i] * g[i] + epsilon)
                 state[i] = v
-                u[i] = g[i] * (1 / v.squareRoot())
+                u[i] = v
             }
+            cvm_square_root_in_place(u, count)
+            for i in 0..<count { u[i] = g[i] * (1 / u[i]) }
         }
-        if let threshold = hyperparameters.clippingThreshold {
+        // One pass in optax's order: clip, × lr, × parameter scale, + decay · p, p − u.
+        let threshold = hyperparameters.clippingThreshold.map(Float.init)
+        var denominator: Float = 1
+        if let threshold {
             let rms = Float((sumOfSquares(u, count) / Double(count)).squareRoot())
-            let denominator = max(1, rms / Float(threshold))
-            for i in 0..<count { u[i] /= denominator }
+            denominator = max(1, rms / threshold)
         }
-        for i in 0..<count { u[i] *= rate }
-        if hyperparameters.multiplyByParameterScale {
-            let floor = Float(hyperparameters.parameterScaleFloor)
-            let meanSquare = Float(sumOfSquares(p, count) / Double(count))
-            let scale = max(meanSquare, floor * floor).squareRoot()
-            for i in 0..<count { u[i] *= scale }
+        let floor = Float(hyperparameters.parameterScaleFloor)
+        let scale =
+            hyperparameters.multiplyByParameterScale
+            ? max(Float(sumOfSquares(p, count) / Double(count)), floor * floor).squareRoot() : 1
+        let decay = hyperparameters.weightDecayRate.map(Float.init) ?? 0
+        let clips = threshold != nil
+        let scales = hyperparameters.multiplyByParameterScale
+        let decays = hyperparameters.weightDecayRate != nil
+        for i in 0..<count {
+            var x = u[i]
+            if clips { x = x / denominator }
+            x = x * rate
+            if scales { x = x * scale }
+            if decays { x = x + decay * p[i] }
+            p[i] = p[i] + -x
         }
-        if let decay = hyperparameters.weightDecayRate.map(Float.init) {
-            for i in 0..<count { u[i] += decay * p[i] }
-        }
-        for i in 0..<count { p[i] = p[i] + -u[i] }
     }
 
     /// The factored direction of one matrix: running means of G along each dim, then
@@ -224,12 +236,16 @@ public final class Adafactor: ParameterOptimizer {
         var rowTotal = 0.0
         for i in 0..<rowCount { rowTotal += Double(vRow[i]) }
         let rowMean = Float(rowTotal / Double(rowCount))
+        let rowFactors = factors.pointer
+        let columnFactors = factors.pointer + rowCount
+        for i in 0..<rowCount { rowFactors[i] = vRow[i] / rowMean }
+        for i in 0..<columnCount { columnFactors[i] = vCol[i] }
+        cvm_square_root_in_place(factors.pointer, rowCount + columnCount)
+        for i in 0..<rowCount + columnCount { factors.pointer[i] = 1 / factors.pointer[i] }
         for r in 0..<rows {
             for c in 0..<columns {
                 let (i, j) = plan.rowStatisticIsPerRow ? (r, c) : (c, r)
-                let rowFactor = 1 / (vRow[i] / rowMean).squareRoot()
-                let columnFactor = 1 / vCol[j].squareRoot()
-                u[r * columns + c] = g[r * columns + c] * rowFactor * columnFactor
+                u[r * columns + c] = g[r * columns + c] * rowFactors[i] * columnFactors[j]
             }
         }
     }

@@ -35,6 +35,10 @@ public final class Shampoo: ParameterOptimizer {
     /// The error of each statistic's last root (0 before the first).
     public let rootErrors: FlatBuffer
     public var step = 0
+    /// The statistics this instance updates every step (all of them, or the share of this rank
+    /// when the ranks split the roots: only the root of a statistic reads it).
+    public var ownedStatistics: Range<Int>
+    private var shareCache: (worldSize: Int, shares: [Range<Int>]) = (1, [])
     private let parameterCount: Int
     private let graft: FlatBuffer
     private let direction: FlatBuffer
@@ -61,6 +65,7 @@ public final class Shampoo: ParameterOptimizer {
         momentum = FlatBuffer(count: parameterCount)
         diagonalMomentum = FlatBuffer(count: parameterCount)
         rootErrors = FlatBuffer(count: layout.statistics.count)
+        ownedStatistics = 0..<layout.statistics.count
         graft = FlatBuffer(count: layout.largestTensor)
         direction = FlatBuffer(count: layout.largestTensor)
         blockScratch = FlatBuffer(count: layout.largestBlock)
@@ -114,6 +119,15 @@ public final class Shampoo: ParameterOptimizer {
 
     public var stateFormat: String { "scalable_shampoo.distributed_shampoo" }
 
+    /// Rank `rank`'s share of the statistics when `worldSize` ranks split the roots
+    /// (`ShampooLayout.statisticShares`, computed once per world size).
+    public func statisticShare(rank: Int, worldSize: Int) -> Range<Int> {
+        if shareCache.shares.count != worldSize {
+            shareCache = (worldSize, layout.statisticShares(count: worldSize))
+        }
+        return shareCache.shares[rank]
+    }
+
     /// True when the update at the current count recomputes the roots after it.
     public var recomputesPreconditioners: Bool { step % hyperparameters.preconditioningComputeSteps == 0 }
 
@@ -165,20 +179,24 @@ public final class Shampoo: ParameterOptimizer {
         for block in tensor.blocks {
             let x = g + block.rowStart * columns + block.columnStart
             let (a, b) = (block.rowCount, block.columnCount)
-            var index = block.firstStatistic
+            let index = block.firstStatistic
             if tensor.mergedShape.count == 2 {
-                Linear.product(
-                    rows: a, columns: a, inner: b, a: x, lda: columns, b: x, ldb: columns, c: scratch, ldc: a,
-                    transposeB: true)
-                accumulate(layout.statistics[index], scratch, w1, w2)
-                index += 1
-                Linear.product(
-                    rows: b, columns: b, inner: a, a: x, lda: columns, b: x, ldb: columns, c: scratch, ldc: b,
-                    transposeA: true)
-            } else {
+                if ownedStatistics.contains(index) {
+                    Linear.product(
+                        rows: a, columns: a, inner: b, a: x, lda: columns, b: x, ldb: columns, c: scratch,
+                        ldc: a, transposeB: true)
+                    accumulate(layout.statistics[index], scratch, w1, w2)
+                }
+                if ownedStatistics.contains(index + 1) {
+                    Linear.product(
+                        rows: b, columns: b, inner: a, a: x, lda: columns, b: x, ldb: columns, c: scratch,
+                        ldc: b, transposeA: true)
+                    accumulate(layout.statistics[index + 1], scratch, w1, w2)
+                }
+            } else if ownedStatistics.contains(index) {
                 Linear.product(rows: b, columns: b, inner: 1, a: x, lda: 1, b: x, ldb: b, c: scratch, ldc: b)
+                accumulate(layout.statistics[index], scratch, w1, w2)
             }
-            accumulate(layout.statistics[index], scratch, w1, w2)
         }
     }
 

@@ -8,6 +8,7 @@ extension TrainingLoop {
     /// Writes a checkpoint of the current step (every rank calls this; rank 0 writes).
     public func saveCheckpoint() throws {
         let moments = try completeMoments()
+        try parallel.completeState(optimizer)
         let cursorJSON = try JSONEncoder().encode(reader.cursor)
         let cursors = try comm.gather(Array(cursorJSON))
         if comm.isRoot {
