@@ -35,6 +35,10 @@ public struct TrajectoryCheck {
     public var referenceFinalLoss = 0.0
     /// Each violated tolerance, in words; empty when the trajectory matches.
     public var violations: [String] = []
+    /// The optimizer after the last step (its state, for comparisons with the reference's).
+    public private(set) var optimizer: (any ParameterOptimizer)?
+    /// The parameter layout of the replayed model.
+    public private(set) var layout: ParameterLayout?
     public var passes: Bool { violations.isEmpty }
 
     /// Loads `directory`, replays every step, and compares.
@@ -47,6 +51,8 @@ public struct TrajectoryCheck {
         let gradients = FlatBuffer(count: layout.count)
         try layout.load(description.file("params_initial.safetensors"), into: parameters)
         let optimizer = description.optimizer.makeOptimizer(layout: layout)
+        self.optimizer = optimizer
+        self.layout = layout
         let tolerances = description.tolerances
         for k in 1...description.stepCount {
             let batch = try description.batch(step: k)
