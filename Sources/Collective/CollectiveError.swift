@@ -6,6 +6,8 @@ public enum CollectiveError: Error, CustomStringConvertible {
     case mpi(call: String, code: Int32, message: String)
     /// Arguments that cannot work (for example buffers not divisible into equal slices).
     case invalidArgument(call: String, reason: String)
+    /// Rank 0 failed in work it did alone (`Communicator.rootFirst`); `message` is its error.
+    case rootFailed(message: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum CollectiveError: Error, CustomStringConvertible {
             return "\(call) failed with MPI error \(code): \(message)"
         case .invalidArgument(let call, let reason):
             return "\(call): \(reason)"
+        case .rootFailed(let message):
+            return "rank 0 failed: \(message)"
         }
     }
 }

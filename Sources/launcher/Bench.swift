@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure forward+backward step time, throughput and MFU of the model on synthetic tokens.")
 
-    @Option(help: "A preset (tiny, small, micro, mini, mega) or the path of a dalle-mini config.json.")
+    @Option(help: "A preset, a config.json, a dalle-mini model directory, a checkpoint or a run directory.")
     var model = "small"
     @Option(help: "Rows per rank.")
     var batchSize = 8

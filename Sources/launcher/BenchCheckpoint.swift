@@ -11,7 +11,7 @@ struct BenchCheckpoint: ParsableCommand {
         commandName: "bench-checkpoint",
         abstract: "Measure checkpoint write and load time (parameters + AdamW state) of a preset.")
 
-    @Option(help: "Model preset (tiny, small, micro, mini, mega).")
+    @Option(help: "Model preset (tiny, small, micro, mini, mini_glu, mega).")
     var model = "small"
 
     @Option(help: "Directory the checkpoints are written under (removed afterwards).")

@@ -118,8 +118,10 @@ struct BenchRun {
             let start = DispatchTime.now().uptimeNanoseconds
             gradients.zero()
             let key = config.dropout > 0 ? DropoutKey(seed: 1, step: UInt64(step), rank: UInt64(rank)) : nil
-            loss = model.forward(parameters: parameters, batch: batch, dropout: key)
-            model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
+            var timer = PhaseTimer()
+            loss = TrainingStep.microStep(
+                model: model, parameters: parameters, gradients: gradients, batch: batch, dropout: key,
+                gradientScale: 1, timer: &timer)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if step >= warmup {
                 times.append(seconds)
@@ -157,7 +159,7 @@ struct BenchRun {
 
     /// Random text ids (some rows padded) and image codes, shifted with the start token.
     static func syntheticBatch(_ config: DalleBartConfig, rows: Int, seed: UInt64) -> Batch {
-        var generator = SplitMix(state: seed &+ 0x9E37_79B9)
+        var generator = SplitMix64(seed: seed &+ 0x9E37_79B9)  // the same tokens in every run
         let (S, T) = (config.maxTextLength, config.imageLength)
         var ids: [Int32] = []
         var mask: [Int32] = []
@@ -197,17 +199,5 @@ struct BenchRun {
     static func measuredPeak() -> (Double, String) {
         let peak = PeakFLOPs.measure()
         return (peak.gflops, "measured \(peak.instructionSet) FMA loop")
-    }
-}
-
-/// A small seeded generator so every run benchmarks the same tokens.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

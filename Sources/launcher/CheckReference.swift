@@ -18,6 +18,12 @@ struct CheckReference: ParsableCommand {
     )
     var directory: String
 
+    @Option(
+        help:
+            "A dalle-mini model directory of the same model: take the weights from it instead of params.safetensors."
+    )
+    var model: String?
+
     @Flag(help: "List the relative error of every gradient tensor.")
     var verbose = false
 
@@ -29,9 +35,20 @@ struct CheckReference: ParsableCommand {
             """)
     var trajectory = false
 
+    @Flag(
+        help: """
+            DIR is a sampling fixture folder (inputs.safetensors, scale-*.safetensors, expected.json): \
+            generate as dalle-mini's generate with --model's weights and compare sequences, step logits, \
+            scores and the teacher-forced forward.
+            """)
+    var sampling = false
+
     func run() throws {
         if trajectory { return try runTrajectory() }
-        let check = try ReferenceCheck(directory: URL(fileURLWithPath: directory))
+        if sampling { return try runSampling() }
+        let check = try ReferenceCheck(
+            directory: URL(fileURLWithPath: directory), modelDirectory: model.map { URL(fileURLWithPath: $0) }
+        )
         let t = check.tolerances
         print(
             String(

@@ -8,7 +8,10 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the memory each rank needs (parameters, gradients, optimizer, activations).")
 
-    @Option(help: "Model preset (tiny, small, micro, mini, mega) or a dalle-mini config.json.")
+    @Option(
+        help:
+            "Model preset, config.json, dalle-mini model directory, checkpoint or run directory (only config files are read)."
+    )
     var model = "small"
 
     @Option(help: "Rows per rank per micro-batch.")

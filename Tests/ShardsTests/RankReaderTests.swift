@@ -107,7 +107,7 @@ import Testing
         let dataset = try writeIdentityDataset(at: directory.url, shardSizes: [30], recordsPerBlock: 7)
         let options = identityOptions(rank: 0, worldSize: 1, batchSize: 4)
         let cursor = DataCursor(
-            seed: 42, epoch: 0, position: 8, globalBatchSize: 4, recordCount: 31, shuffleWindowBlocks: 2)
+            seed: 42, epoch: 0, position: 8, recordsPerMicroStep: 4, recordCount: 31, shuffleWindowBlocks: 2)
         #expect(throws: ShardError.self) {
             try RankReader(dataset: dataset, options: options, encoder: TestEncoder(), cursor: cursor)
         }

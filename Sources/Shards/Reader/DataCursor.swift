@@ -17,11 +17,17 @@ public struct ReaderOptions: Sendable {
     public var blankCaptionProbability: Double
     /// Blocks whose records are shuffled together (memory: about this many decoded blocks).
     public var shuffleWindowBlocks: Int
+    /// Rows of the model's text embedding (`encoder_vocab_size`): tokenizer ids at or above it
+    /// become the last row's id, as dalle-mini's embedding gather clamps them; nil: no clamping.
+    public var textVocabularySize: Int?
+    /// dalle-mini's caption normalizer, for models whose config sets `normalize_text` (nil: captions
+    /// are tokenized as they are). Its `<person>` draws depend only on (seed, epoch, record).
+    public var textNormalizer: TextNormalizer?
 
     public init(
         seed: UInt64, rank: Int, worldSize: Int, batchSize: Int, maxTextLength: Int,
         decoderStartTokenID: Int32,
-        blankCaptionProbability: Double = 0, shuffleWindowBlocks: Int = 8
+        blankCaptionProbability: Double = 0, shuffleWindowBlocks: Int = 8, textVocabularySize: Int? = nil
     ) {
         precondition(
             worldSize > 0 && (0..<worldSize).contains(rank), "rank \(rank) of world size \(worldSize)")
@@ -36,14 +42,15 @@ public struct ReaderOptions: Sendable {
         self.decoderStartTokenID = decoderStartTokenID
         self.blankCaptionProbability = blankCaptionProbability
         self.shuffleWindowBlocks = shuffleWindowBlocks
+        self.textVocabularySize = textVocabularySize
     }
 
     /// G = worldSize x batchSize: records consumed per step by all ranks together.
-    public var globalBatchSize: Int { worldSize * batchSize }
+    public var recordsPerMicroStep: Int { worldSize * batchSize }
 }
 
 /// The exact position of the training data stream, identical on every rank: the global batch
-/// of a step depends only on (seed, epoch, position, globalBatchSize), never on the world size.
+/// of a step depends only on (seed, epoch, position, recordsPerMicroStep), never on the world size.
 ///
 /// Restoring it with the same seed, dataset and shuffle window continues with exactly the
 /// records that would have come next. A different world size is fine when the global batch
@@ -57,38 +64,38 @@ public struct DataCursor: Codable, Equatable, Sendable {
     /// Records of the epoch's order consumed by all ranks together (a multiple of G).
     public var position: Int
     /// G when the cursor was taken.
-    public var globalBatchSize: Int
+    public var recordsPerMicroStep: Int
     /// Records in the dataset (checked on restore).
     public var recordCount: Int
     /// `ReaderOptions.shuffleWindowBlocks` (part of the order; checked on restore).
     public var shuffleWindowBlocks: Int
 
     public init(
-        seed: UInt64, epoch: Int, position: Int, globalBatchSize: Int, recordCount: Int,
+        seed: UInt64, epoch: Int, position: Int, recordsPerMicroStep: Int, recordCount: Int,
         shuffleWindowBlocks: Int
     ) {
         self.seed = seed
         self.epoch = epoch
         self.position = position
-        self.globalBatchSize = globalBatchSize
+        self.recordsPerMicroStep = recordsPerMicroStep
         self.recordCount = recordCount
         self.shuffleWindowBlocks = shuffleWindowBlocks
     }
 
     enum CodingKeys: String, CodingKey {
         case seed, epoch, position
-        case globalBatchSize = "global_batch_size"
+        case recordsPerMicroStep = "global_batch_size"
         case recordCount = "record_count"
         case shuffleWindowBlocks = "shuffle_window_blocks"
     }
 
-    /// The cursor after consuming one more global batch of `globalBatchSize` records: moves to
+    /// The cursor after consuming one more global batch of `recordsPerMicroStep` records: moves to
     /// the next epoch when fewer than one further global batch remains (the remainder is dropped).
-    func advanced(by globalBatchSize: Int) -> DataCursor {
+    func advanced(by recordsPerMicroStep: Int) -> DataCursor {
         var next = self
-        next.globalBatchSize = globalBatchSize
-        next.position += globalBatchSize
-        if next.position + globalBatchSize > recordCount {
+        next.recordsPerMicroStep = recordsPerMicroStep
+        next.position += recordsPerMicroStep
+        if next.position + recordsPerMicroStep > recordCount {
             next.epoch += 1
             next.position = 0
         }

@@ -20,17 +20,18 @@ public final class EvaluationReader {
     public init(dataset: Dataset, options: ReaderOptions, encoder: any CaptionEncoder) {
         self.options = options
         recordCount = dataset.manifest.recordCount
-        batchCount = (recordCount + options.globalBatchSize - 1) / options.globalBatchSize
+        batchCount = (recordCount + options.recordsPerMicroStep - 1) / options.recordsPerMicroStep
         collator = BatchCollator(
             encoder: encoder, maxTextLength: options.maxTextLength, imageLength: dataset.manifest.imageLength,
-            decoderStartTokenID: options.decoderStartTokenID)
+            decoderStartTokenID: options.decoderStartTokenID, textVocabularySize: options.textVocabularySize,
+            normalizer: options.textNormalizer, seed: options.seed)
         stream = RecordStream(dataset: dataset, seed: 0, epoch: 0, isShuffled: false, windowBlocks: 1)
     }
 
     /// This rank's next batch (possibly with 0 rows in the last step), or nil after `batchCount` steps.
     public func next() throws -> Batch? {
         guard step < batchCount else { return nil }
-        let first = step * options.globalBatchSize + options.rank * options.batchSize
+        let first = step * options.recordsPerMicroStep + options.rank * options.batchSize
         let end = min(first + options.batchSize, recordCount)
         var records: [Record] = []
         for position in first..<max(first, end) { records.append(try stream.record(at: position)) }

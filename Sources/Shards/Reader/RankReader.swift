@@ -24,15 +24,16 @@ public final class RankReader {
     ) throws {
         precondition(prefetch > 0, "prefetch must be positive")
         let records = dataset.manifest.recordCount
-        let globalBatch = options.globalBatchSize
+        let globalBatch = options.recordsPerMicroStep
         guard records >= globalBatch else {
             throw ShardError.datasetTooSmall(
-                path: dataset.directory.path, records: records, globalBatchSize: globalBatch)
+                path: dataset.directory.path, records: records, recordsPerMicroStep: globalBatch)
         }
         var start =
             cursor
             ?? DataCursor(
-                seed: options.seed, epoch: 0, position: 0, globalBatchSize: globalBatch, recordCount: records,
+                seed: options.seed, epoch: 0, position: 0, recordsPerMicroStep: globalBatch,
+                recordCount: records,
                 shuffleWindowBlocks: options.shuffleWindowBlocks)
         guard start.seed == options.seed, start.recordCount == records,
             start.shuffleWindowBlocks == options.shuffleWindowBlocks, start.epoch >= 0,
@@ -44,10 +45,10 @@ public final class RankReader {
         }
         if start.position + globalBatch > records {  // a cursor taken with a smaller G
             start = DataCursor(
-                seed: start.seed, epoch: start.epoch + 1, position: 0, globalBatchSize: globalBatch,
+                seed: start.seed, epoch: start.epoch + 1, position: 0, recordsPerMicroStep: globalBatch,
                 recordCount: records, shuffleWindowBlocks: start.shuffleWindowBlocks)
         }
-        start.globalBatchSize = globalBatch
+        start.recordsPerMicroStep = globalBatch
         self.options = options
         stepsPerEpoch = records / globalBatch
         lastCursor = start
@@ -109,7 +110,8 @@ final class BatchProducer {
         self.options = options
         collator = BatchCollator(
             encoder: encoder, maxTextLength: options.maxTextLength, imageLength: dataset.manifest.imageLength,
-            decoderStartTokenID: options.decoderStartTokenID)
+            decoderStartTokenID: options.decoderStartTokenID, textVocabularySize: options.textVocabularySize,
+            normalizer: options.textNormalizer, seed: options.seed)
         stream = RecordStream(
             dataset: dataset, seed: options.seed, epoch: cursor.epoch, isShuffled: true,
             windowBlocks: options.shuffleWindowBlocks)
@@ -137,12 +139,12 @@ final class BatchProducer {
         let epoch = cursor.epoch
         let probability = options.blankCaptionProbability
         let seed = SplitMix64.derive(options.seed, UInt64(epoch), RandomPurpose.blankCaption.rawValue)
-        let batch = collator.collate(records) { record in
+        let batch = collator.collate(records, epoch: epoch) { record in
             probability > 0
                 && Double(SplitMix64.derive(seed, UInt64(record.index)) >> 11) * 0x1p-53 < probability
         }
         let produced = ProducedBatch(
-            batch: batch, epoch: epoch, cursorAfter: cursor.advanced(by: options.globalBatchSize))
+            batch: batch, epoch: epoch, cursorAfter: cursor.advanced(by: options.recordsPerMicroStep))
         cursor = produced.cursorAfter
         return produced
     }

@@ -28,6 +28,9 @@ public enum Checkpoint {
     public static let modelFile = "model.safetensors.zst"
     public static let optimizerFile = "optimizer.safetensors.zst"
     public static let stateFile = "trainer_state.json"
+    /// XXH64 of `trainer_state.json` itself (format version 2 on), so that no file of a
+    /// checkpoint goes unchecked.
+    public static let stateChecksumFile = "trainer_state.json.xxh64"
 
     /// The directory name of the checkpoint of `step`: `step-00000123`.
     public static func directoryName(step: Int) -> String {
@@ -73,7 +76,12 @@ public enum Checkpoint {
         let configURL = temporary.appendingPathComponent(configFile)
         try DurableFiles.write(try configJSON(config), to: configURL)
         state.files[configFile] = try checksum(of: configURL)
-        try DurableFiles.write(try state.jsonData(), to: temporary.appendingPathComponent(stateFile))
+        let stateJSON = try state.jsonData()
+        try DurableFiles.write(stateJSON, to: temporary.appendingPathComponent(stateFile))
+        let stateHash = stateJSON.withUnsafeBytes { XXHash64.hash($0) }
+        try DurableFiles.write(
+            Data((XXHash64.hex(stateHash) + "\n").utf8),
+            to: temporary.appendingPathComponent(stateChecksumFile))
         try DurableFiles.syncDirectory(temporary)
         // A complete checkpoint of the same step (a rerun) is moved aside, not deleted, until
         // the new one is in place.
@@ -91,11 +99,39 @@ public enum Checkpoint {
         guard let data = FileManager.default.contents(atPath: stateURL.path) else {
             throw CheckpointError.missingFile(path: stateURL.path)
         }
+        let checksumURL = directory.appendingPathComponent(stateChecksumFile)
+        let recorded = FileManager.default.contents(atPath: checksumURL.path).map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let found = XXHash64.hex(data.withUnsafeBytes { XXHash64.hash($0) })
+        if let recorded, recorded != found {
+            throw CheckpointError.checksumMismatch(path: stateURL.path, expected: recorded, found: found)
+        }
         let state: TrainerState
         do {
             state = try JSONDecoder().decode(TrainerState.self, from: data)
         } catch {
             throw CheckpointError.malformed(path: stateURL.path, reason: "unreadable trainer state: \(error)")
+        }
+        guard TrainerState.readableFormatVersions.contains(state.formatVersion) else {
+            throw CheckpointError.malformed(
+                path: stateURL.path,
+                reason: "format_version \(state.formatVersion); this build reads versions "
+                    + "\(TrainerState.readableFormatVersions.lowerBound)-\(TrainerState.readableFormatVersions.upperBound)"
+            )
+        }
+        if recorded == nil && state.formatVersion >= 2 {
+            throw CheckpointError.missingFile(path: checksumURL.path)
+        }
+        guard state.step >= 0, state.skippedSteps >= 0, state.skippedSteps <= state.step,
+            state.worldSize >= 1,
+            state.dataCursors.count == state.worldSize
+        else {
+            throw CheckpointError.malformed(
+                path: stateURL.path,
+                reason:
+                    "inconsistent counters: step \(state.step), skipped \(state.skippedSteps), world size "
+                    + "\(state.worldSize) with \(state.dataCursors.count) data cursors")
         }
         for required in [modelFile, optimizerFile, configFile] where state.files[required] == nil {
             throw CheckpointError.malformed(
@@ -149,7 +185,16 @@ public enum Checkpoint {
             }
             try moments.copyFloats(tensor.name, into: tensor.pointer, count: tensor.count)
         }
-        optimizer.step = Int(try moments.int64s("count").first ?? 0)
+        let count = try moments.int64s("count")
+        // Skipped (non-finite) steps do not advance the optimizer.
+        guard count.count == 1, count[0] == Int64(state.step - state.skippedSteps) else {
+            throw CheckpointError.malformed(
+                path: optimizerURL.path,
+                reason:
+                    "optimizer count \(count) does not match step \(state.step) less \(state.skippedSteps) "
+                    + "skipped steps")
+        }
+        optimizer.step = Int(count[0])
         return state
     }
 

@@ -1,4 +1,4 @@
-// Cross-field validation and the named presets (tiny, small: ours; the others dalle-mini's).
+// Cross-field validation of a model configuration (the presets: DalleBartConfig+Presets.swift).
 
 extension DalleBartConfig {
     /// Throws `ConfigError` naming the key when the configuration cannot be trained as given.
@@ -13,6 +13,23 @@ extension DalleBartConfig {
         ]
         for (key, value) in positive where value < 1 {
             throw ConfigError.outOfRange(key: key, value: "\(value)", requirement: "must be at least 1")
+        }
+        // Bounds far above any dalle-mini model, so that no size computed from them can overflow.
+        for (key, value) in positive where value > Self.maximumDimension {
+            throw ConfigError.outOfRange(
+                key: key, value: "\(value)", requirement: "at most \(Self.maximumDimension)")
+        }
+        for (key, value) in [("encoder_layers", encoderLayers), ("decoder_layers", decoderLayers)]
+        where value > Self.maximumLayers {
+            throw ConfigError.outOfRange(
+                key: key, value: "\(value)", requirement: "at most \(Self.maximumLayers)")
+        }
+        if estimatedParameterCount > Double(Self.maximumParameterCount) {
+            throw ConfigError.outOfRange(
+                key: "d_model", value: "\(dModel)",
+                requirement: String(
+                    format: "these sizes give about %.3g parameters; at most %.3g are supported",
+                    estimatedParameterCount, Double(Self.maximumParameterCount)))
         }
         for (key, heads) in [
             ("encoder_attention_heads", encoderAttentionHeads),
@@ -41,7 +58,32 @@ extension DalleBartConfig {
                 reason:
                     "start id \(decoderStartTokenID) has no row in the \(imageClasses)-row decoder embedding")
         }
+        for (key, id) in [
+            ("bos_token_id", bosTokenIDOverride), ("pad_token_id", padTokenIDOverride),
+            ("eos_token_id", eosTokenIDOverride),
+        ] {
+            if let id, !(0...Self.maximumDimension).contains(id) {
+                throw ConfigError.outOfRange(key: key, value: "\(id)", requirement: "an image-side id >= 0")
+            }
+        }
         try validateSupported()
+    }
+
+    /// Largest vocabulary, length, width or head count accepted (2^24).
+    public static let maximumDimension = 1 << 24
+    /// Largest layer count per stack accepted.
+    public static let maximumLayers = 1024
+    /// Largest model accepted (2^37 ≈ 137 billion parameters; mega has 2.6 billion).
+    public static let maximumParameterCount = 1 << 37
+
+    /// The parameter count from the sizes alone, in floating point (no overflow), checked before
+    /// any table or buffer is built.
+    public var estimatedParameterCount: Double {
+        let d = Double(dModel)
+        let embeddings = Double(encoderVocabSize + maxTextLength + imageVocabSize + 1 + imageLength) * d
+        let encoder = Double(encoderLayers) * (4 * d * d + 3 * d * Double(encoderFFNDim))
+        let decoder = Double(decoderLayers) * (8 * d * d + 3 * d * Double(decoderFFNDim))
+        return embeddings + encoder + decoder + d * Double(imageVocabSize + 1)
     }
 
     /// Options dalle-mini accepts (or asserts against) that this trainer does not implement.
@@ -75,45 +117,5 @@ extension DalleBartConfig {
                 key: "sinkhorn_iters", value: "\(sinkhornIters)",
                 reason: "only softmax attention (1) is implemented")
         }
-    }
-
-    /// A named preset: tiny, small, micro, mini, mega.
-    public static func preset(_ name: String) throws -> DalleBartConfig {
-        var config = DalleBartConfig()
-        config.maxTextLength = 64
-        config.imageLength = 256
-        config.encoderVocabSize = 50264
-        let shape: (d: Int, layers: Int, heads: Int, ffn: Int, images: Int, std: Float)
-        switch name {
-        case "tiny": shape = (128, 2, 4, 256, 16384, 0.02)
-        case "small": shape = (256, 4, 8, 1024, 16384, 0.02)
-        case "micro": shape = (1024, 2, 16, 2048, 16385, 0.02)
-        case "mini": shape = (1024, 12, 16, 2560, 16384, 0.02)
-        case "mega": shape = (2048, 24, 32, 8192, 16385, 0.01)
-        default:
-            throw ConfigError.unknownValue(
-                key: "model", value: name, accepted: ["tiny", "small", "micro", "mini", "mega"])
-        }
-        config.dModel = shape.d
-        config.encoderLayers = shape.layers
-        config.decoderLayers = shape.layers
-        config.encoderAttentionHeads = shape.heads
-        config.decoderAttentionHeads = shape.heads
-        config.encoderFFNDim = shape.ffn
-        config.decoderFFNDim = shape.ffn
-        config.imageVocabSize = shape.images
-        config.initStd = shape.std
-        if name == "tiny" || name == "small" {
-            config.dropout = 0
-        } else {
-            // dalle-mini's shipped configs: start 16384, bos/eos/pad 16385, normalised captions.
-            config.decoderStartTokenIDOverride = 16384
-            config.bosTokenIDOverride = 16385
-            config.eosTokenIDOverride = 16385
-            config.padTokenIDOverride = 16385
-            config.normalizeText = true
-        }
-        try config.validate()
-        return config
     }
 }

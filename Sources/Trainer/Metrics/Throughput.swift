@@ -24,9 +24,6 @@ public struct PhaseTimer {
         return try body()
     }
 
-    /// Adds `seconds` to `phase` (for time measured elsewhere).
-    public mutating func add(_ seconds: Double, to phase: TrainingPhase) { totals[phase.rawValue] += seconds }
-
     /// Marks the end of one optimizer step.
     public mutating func endStep() { steps += 1 }
 
@@ -67,7 +64,7 @@ public enum Throughput {
     }
 
     /// Decoder tokens of `steps` optimizer steps of the global batch.
-    public static func tokens(steps: Int, globalBatchSize: Int, imageLength: Int) -> Int {
-        steps * globalBatchSize * imageLength
+    public static func tokens(steps: Int, recordsPerStep: Int, imageLength: Int) -> Int {
+        steps * recordsPerStep * imageLength
     }
 }

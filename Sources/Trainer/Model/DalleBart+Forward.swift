@@ -111,5 +111,5 @@ extension DalleBart {
         }
     }
 
-    var tokenScale: Float { config.scaleEmbedding ? Float(config.dModel).squareRoot() : 1 }
+    var tokenScale: Float { config.tokenScale }
 }

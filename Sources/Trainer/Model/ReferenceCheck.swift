@@ -57,8 +57,10 @@ public struct ReferenceCheck {
             && (worstGradient?.relative ?? 0) <= tolerances.gradientRelative
     }
 
-    /// Loads the dump in `directory`, runs forward and backward, compares.
-    public init(directory: URL, tolerances: Tolerances = Tolerances()) throws {
+    /// Loads the dump in `directory`, runs forward and backward, compares. With `modelDirectory`
+    /// (a dalle-mini model directory of the same model), the parameters come from its
+    /// `flax_model.msgpack` instead of the dump's `params.safetensors`.
+    public init(directory: URL, modelDirectory: URL? = nil, tolerances: Tolerances = Tolerances()) throws {
         self.tolerances = tolerances
         func file(_ name: String) throws -> URL {
             let url = directory.appendingPathComponent(name)
@@ -84,7 +86,14 @@ public struct ReferenceCheck {
         let batch = try Self.batch(batchFile, config: config)
         let model = try DalleBart(config: config, batchSize: batch.size)
         let parameters = FlatBuffer(count: model.layout.count)
-        try model.layout.load(contentsOf: file("params.safetensors"), into: parameters)
+        if let modelDirectory {
+            try ModelDirectory.loadWeights(
+                modelDirectory, config: ModelDirectory.config(modelDirectory, matching: config),
+                layout: model.layout,
+                into: parameters)
+        } else {
+            try model.layout.load(contentsOf: file("params.safetensors"), into: parameters)
+        }
         let reference = FlatBuffer(count: model.layout.count)
         try model.layout.load(contentsOf: file("grads.safetensors"), into: reference)
         let referenceLogits = try SafeTensorsFile(contentsOf: file("logits.safetensors")).floats("logits")
@@ -103,7 +112,8 @@ public struct ReferenceCheck {
             gradients, reference, layout: model.layout, floor: tolerances.gradientFloor)
     }
 
-    static func batch(_ file: SafeTensorsFile, config: DalleBartConfig) throws -> Batch {
+    /// The fixture batch in `file` (`input_ids`, `attention_mask`, `labels`, `decoder_input_ids`).
+    public static func batch(_ file: SafeTensorsFile, config: DalleBartConfig) throws -> Batch {
         let ids = try file.int32s("input_ids")
         let mask = try file.int32s("attention_mask")
         let labels = try file.int32s("labels")

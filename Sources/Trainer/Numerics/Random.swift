@@ -1,15 +1,11 @@
 // Counter-based randomness: a stateless 64-bit mix of (seed, stream, index), so any element of
 // any tensor can be drawn (and re-drawn in backward) independently, on any rank, in any order.
 import Foundation
+import Shards
 
 /// SplitMix64's finalizer: a bijective, well-mixing hash of 64 bits.
 @inline(__always)
-func mix64(_ value: UInt64) -> UInt64 {
-    var z = value &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
+func mix64(_ value: UInt64) -> UInt64 { SplitMix64.mix(value) }
 
 /// A stream of random numbers addressed by index: `value(i)` depends only on (key, i).
 struct CounterRandom {

@@ -9,7 +9,8 @@ extension TrainingOptions: Codable {
         self.init()
         let path = decoder.userInfo[Self.pathKey] as? String ?? "run configuration"
         let object = try [String: OptionValue](from: decoder)
-        for key in object.keys.sorted() where Self.option(key: key) == nil {
+        // `initial_weights` is information resolved_config.json carries (ResolvedModel), not an option.
+        for key in object.keys.sorted() where Self.option(key: key) == nil && key != "initial_weights" {
             throw TrainingOptionsError.unknownKey(path: path, key: key, suggestion: Self.closestKey(to: key))
         }
         for spec in Self.table {

@@ -8,11 +8,16 @@ extension TrainingOptions {
         // Model
         OptionSpec(
             "model", \.model,
-            help: "Model preset (tiny, small, micro, mini, mega) or a config directory/file.",
-            rule: .nonEmpty("a preset (tiny, small, micro, mini, mega) or a path")),
+            help:
+                "Model preset (tiny, small, micro, mini, mini_glu, mega), a config.json, a dalle-mini model directory, a checkpoint or a run directory.",
+            rule: .nonEmpty("a preset (tiny, small, micro, mini, mini_glu, mega) or a path")),
         OptionSpec(
             "tokenizer", \.tokenizer,
             help: "BART tokenizer directory (vocab.json, merges.txt); none = bundled.",
+            rule: .pathOrNull),
+        OptionSpec(
+            "word_frequencies", \.wordFrequencies,
+            help: "Word list (most frequent first) for hashtag splitting; needed when normalize_text is set.",
             rule: .pathOrNull),
         OptionSpec(
             "dropout", \.dropout, help: "Override the model config's dropout rate.", rule: .unitIntervalOrNull
@@ -131,6 +136,14 @@ extension TrainingOptions {
         OptionSpec("log_interval", \.logInterval, help: "Steps between metrics lines.", rule: .positive),
         OptionSpec(
             "eval_steps", \.evalSteps, help: "Steps between evaluations on eval-data.", rule: .positive),
+        OptionSpec(
+            "sample_steps", \.sampleSteps,
+            help: "Steps between generated samples (PNGs, samples.jsonl, TensorBoard images); 0 = never.",
+            rule: .nonNegative),
+        OptionSpec(
+            "sample_prompts", \.samplePrompts,
+            help: "Captions to sample during training (one a line or JSON Lines); none = synthetic captions.",
+            rule: .pathOrNull),
     ]
 
     /// The table row of a JSON key.

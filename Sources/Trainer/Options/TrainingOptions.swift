@@ -103,6 +103,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var model = "tiny"
     /// BART tokenizer directory (`vocab.json`, `merges.txt`); nil = the bundled one.
     public var tokenizer: String? = nil
+    /// Word-frequency list for hashtag splitting (one word per line, most frequent first), needed
+    /// when the model config sets `normalize_text`; dalle-mini uses `enwiki-words-frequency.txt` of
+    /// the hub repository `dalle-mini/dalle-mini`.
+    public var wordFrequencies: String? = nil
     /// Shard directory; nil = the built-in synthetic dataset.
     public var data: String? = nil
     /// Shard directory for evaluation; nil = no evaluation.
@@ -187,6 +191,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var logInterval = 10
     /// Steps between evaluations (train.py's default).
     public var evalSteps = 400
+    /// `sample_steps`: steps between generated samples (and at the end); 0 = never.
+    public var sampleSteps = 0
+    /// `sample_prompts`: captions to sample (text or JSON Lines); none = synthetic-dataset captions.
+    public var samplePrompts: String? = nil
     /// Steps between checkpoints (train.py's default); one is also written at the end.
     public var saveSteps = 4000
     /// Complete checkpoints kept in `output_dir` (the oldest are removed).

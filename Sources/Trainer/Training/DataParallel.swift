@@ -7,31 +7,21 @@ import Collective
 public final class DataParallel {
     /// The world the replicas live in.
     public let comm: Communicator
+    /// How the parameters are split over the ranks (everything on every rank when replicated).
+    public let shards: ParameterShards
     /// True for the pjit / ZeRO-1 mode: each rank updates only its slice of the parameters.
-    public let isSharded: Bool
+    public var isSharded: Bool { shards.isSharded }
     /// Elements per all-reduce bucket (1-4 MiB is the sweet spot here, docs/PERFORMANCE.md).
     public let bucketCount: Int
     /// Number of Floats in the parameter (and gradient) buffers.
-    public let parameterCount: Int
-
-    /// Elements per rank slice in sharded mode (`parameterCount / worldSize`, rounded down).
-    public var sliceCount: Int { parameterCount / comm.worldSize }
-
-    /// The ranges of the flat buffers this rank updates: everything when replicated; its
-    /// slice plus the short tail that does not divide into equal slices when sharded.
-    public var updateRanges: [Range<Int>] {
-        guard isSharded else { return [0..<parameterCount] }
-        let slice = comm.rank * sliceCount..<(comm.rank + 1) * sliceCount
-        let tail = comm.worldSize * sliceCount..<parameterCount
-        return tail.isEmpty ? [slice] : [slice, tail]
-    }
+    public var parameterCount: Int { shards.parameterCount }
 
     /// Prepares the collectives for buffers of `parameterCount` Floats.
     public init(comm: Communicator, parameterCount: Int, isSharded: Bool, bucketByteCount: Int = 4 << 20) {
         precondition(bucketByteCount >= 4, "bucket of \(bucketByteCount) bytes")
         self.comm = comm
-        self.parameterCount = parameterCount
-        self.isSharded = isSharded
+        self.shards = ParameterShards(
+            parameterCount: parameterCount, worldSize: comm.worldSize, rank: comm.rank, isSharded: isSharded)
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
@@ -49,11 +39,11 @@ public final class DataParallel {
     /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
     /// Replicated: an in-place all-reduce (in shared memory for a buffer from `makeBuffer` on one
     /// host, else through MPI in buckets); every element is valid afterwards.
-    /// Sharded: a reduce-scatter; only `updateRanges` hold the averaged values afterwards.
+    /// Sharded: a reduce-scatter; only `shards.ownedRanges` hold the averaged values afterwards.
     public func averageGradients(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
-        let even = comm.worldSize * sliceCount
+        let even = shards.evenCount
         if let shared = gradients.shared, shared.isShared {
             // One pass over the whole buffer: each rank reduces its part from the peers' memory.
             if isSharded {
@@ -79,7 +69,7 @@ public final class DataParallel {
             }
         }
         if comm.worldSize > 1 {
-            for range in updateRanges {
+            for range in shards.ownedRanges {
                 scaleInPlace(gradients.pointer + range.lowerBound, range.count, scale)
             }
         }
@@ -89,22 +79,64 @@ public final class DataParallel {
     public func gatherParameters(_ parameters: FlatBuffer) throws {
         guard isSharded else { return }
         if let shared = parameters.shared, shared.isShared {
-            try comm.allGather(shared, range: 0..<comm.worldSize * sliceCount)
+            try comm.allGather(shared, range: 0..<shards.evenCount)
             return
         }
-        try comm.allGather(
-            UnsafeMutableBufferPointer(start: parameters.pointer, count: comm.worldSize * sliceCount))
+        try comm.allGather(UnsafeMutableBufferPointer(start: parameters.pointer, count: shards.evenCount))
     }
 
     /// Global L2 norm of the averaged gradients: of the whole buffer when replicated; when
     /// sharded, each rank's slice summed over ranks plus the tail every rank holds.
     public func globalNorm(_ gradients: FlatBuffer) throws -> Double {
         guard isSharded else { return GradientClipping.globalNorm(gradients) }
-        let even = comm.worldSize * sliceCount
         let slice = GradientClipping.sumOfSquares(
-            gradients.pointer + comm.rank * sliceCount, count: sliceCount)
-        let tail = GradientClipping.sumOfSquares(gradients.pointer + even, count: parameterCount - even)
+            gradients.pointer + shards.slice(of: comm.rank).lowerBound, count: shards.sliceCount)
+        let tail = GradientClipping.sumOfSquares(
+            gradients.pointer + shards.evenCount, count: shards.tail.count)
         return (try comm.allReduce(slice, .sum) + tail).squareRoot()
+    }
+
+    /// Collective: per-element state laid out as this rank's owned ranges back to back (`local`,
+    /// `shards.ownedCount` elements) made complete on rank 0 (`complete`, `parameterCount`
+    /// elements, nil on the other ranks). Replicated: `local` is already complete; copied on rank 0.
+    public func gatherOwned(_ local: FlatBuffer, into complete: FlatBuffer?) throws {
+        precondition(local.count == shards.ownedCount, "owned state \(local.count) != \(shards.ownedCount)")
+        precondition(comm.isRoot == (complete != nil), "the complete buffer lives on rank 0 only")
+        guard isSharded else {
+            if let complete, complete !== local {
+                complete.pointer.update(from: local.pointer, count: parameterCount)
+            }
+            return
+        }
+        let n = shards.sliceCount
+        try comm.gatherSlices(
+            UnsafeBufferPointer(start: local.pointer, count: n),
+            into: complete.map { UnsafeMutableBufferPointer(start: $0.pointer, count: shards.evenCount) })
+        complete?.pointer.advanced(by: shards.evenCount).update(
+            from: local.pointer + n, count: shards.tail.count)
+    }
+
+    /// Collective, the inverse of `gatherOwned`: every rank receives its owned ranges of rank 0's
+    /// `complete` state (nil on the other ranks) into `local`.
+    public func distributeOwned(from complete: FlatBuffer?, into local: FlatBuffer) throws {
+        precondition(local.count == shards.ownedCount, "owned state \(local.count) != \(shards.ownedCount)")
+        precondition(comm.isRoot == (complete != nil), "the complete buffer lives on rank 0 only")
+        guard isSharded else {
+            if let complete, complete !== local {
+                local.pointer.update(from: complete.pointer, count: parameterCount)
+            }
+            try comm.broadcast(local.buffer)
+            return
+        }
+        let n = shards.sliceCount
+        try comm.scatterSlices(
+            complete.map { UnsafeBufferPointer(start: $0.pointer, count: shards.evenCount) },
+            into: UnsafeMutableBufferPointer(start: local.pointer, count: n))
+        let tail = UnsafeMutableBufferPointer(start: local.pointer + n, count: shards.tail.count)
+        if let complete {
+            tail.baseAddress?.update(from: complete.pointer + shards.evenCount, count: tail.count)
+        }
+        try comm.broadcast(tail)
     }
 
     /// Means of per-rank metrics (loss, ...), in Double.

@@ -33,7 +33,9 @@ public struct MemoryPlan: Sendable {
         let parameters = ParameterLayout(config: config).count
         parameterBytes = parameters * 4
         gradientBytes = parameters * 4
-        let owned = isSharded ? parameters / worldSize + parameters % worldSize : parameters
+        let owned = ParameterShards(
+            parameterCount: parameters, worldSize: worldSize, rank: 0, isSharded: isSharded
+        ).ownedCount
         optimizerBytes = 2 * owned * 4
         checkpointStagingBytes = isSharded ? 2 * parameters * 4 : 0
         if let optimizer, optimizer.name != "adam" {

@@ -38,25 +38,21 @@ public enum StepBenchmark {
         let optimizer: any ParameterOptimizer
         if case .adam(let hyperparameters) = settings {
             optimizer = AdamW(
-                parameterCount: count, hyperparameters: hyperparameters, ownedRanges: parallel.updateRanges)
+                parameterCount: count, hyperparameters: hyperparameters,
+                ownedRanges: parallel.shards.ownedRanges)
         } else {
             optimizer = settings.makeOptimizer(layout: model.layout)
         }
-        // The same update as TrainingLoop.trainStep, with its phase timer.
-        let update = StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil)
+        // The same step as TrainingLoop.trainStep, with its phase timer.
+        let step = TrainingStep(
+            model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))
         var samples: [[Double]] = []
         for index in 0..<(warmup + steps) {
             var timer = PhaseTimer()
-            gradients.zero()
-            let loss = timer.measure(.forward) {
-                model.forward(parameters: parameters, batch: batch, dropout: nil)
-            }
-            timer.measure(.backward) {
-                model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
-            }
-            _ = try update.apply(
-                parameters: parameters, gradients: gradients, loss: Double(loss), isStopRequested: false,
-                learningRate: 1e-4, timer: &timer)
+            _ = try step.run(
+                parameters: parameters, gradients: gradients, microBatches: 1, learningRate: 1e-4,
+                isStopRequested: false, timer: &timer
+            ) { _ in (batch, nil) }
             timer.endStep()
             let phases = timer.interval().phases
             if index >= warmup {

@@ -39,7 +39,7 @@ struct StepUpdate {
         if !isSkipped {
             try timer.measure(.optimizer) {
                 if let maxGradNorm, norm > maxGradNorm {
-                    for range in parallel.updateRanges {
+                    for range in parallel.shards.ownedRanges {
                         GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxGradNorm, range: range)
                     }
                 }

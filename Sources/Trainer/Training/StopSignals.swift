@@ -48,7 +48,4 @@ public enum StopSignals {
         default: return "received by another rank"
         }
     }
-
-    /// Marks a stop as requested (tests, and the non-finite-loss stop path).
-    public static func requestStop() { received = max(received, 1) }
 }

@@ -9,12 +9,18 @@ extension TrainingLoop {
     /// model, initializes (rank 0) or resumes parameters and broadcasts them to every replica.
     public static func prepare(comm: Communicator, options: TrainingOptions) throws -> TrainingLoop {
         try options.validate()
-        let config = try TrainingSetup.modelConfig(options)
-        let tokenizer = try TrainingSetup.tokenizer(options, config: config)
-        try rootFirst(comm) {
+        let resolved = try TrainingSetup.resolvedModel(options)
+        let config = resolved.config
+        let tokenizer = try TrainingSetup.tokenizer(options, config: config, model: resolved)
+        let textNormalizer = try TrainingSetup.textNormalizer(options, config: config)
+        var lock: RunLock?
+        try comm.rootFirst {
+            // Before anything is written: a second job on the same directory stops here.
+            lock = try RunLock(directory: URL(fileURLWithPath: options.outputDir))
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
+            try resolved.recordInitialWeights(inResolvedConfigOf: URL(fileURLWithPath: options.outputDir))
             try TrainingSetup.prepareSyntheticData(options, config: config)
         }
         let dataset = try TrainingSetup.dataset(
@@ -40,11 +46,26 @@ extension TrainingLoop {
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
-        if comm.isRoot {
-            Initialization.initialize(
-                loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
+        loop.textNormalizer = textNormalizer
+        loop.samplePrompts = try TrainingSetup.samplePrompts(
+            options, config: config, tokenizer: tokenizer, normalizer: textNormalizer)
+        // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
+        // the broadcast below gives every replica the same parameters.
+        try comm.rootFirst {
+            if resolved.hasWeights {
+                try resolved.loadWeights(into: loop.parameters, layout: model.layout)
+            } else {
+                Initialization.initialize(
+                    loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
+            }
         }
+        loop.runLock = lock
         let resumed = try loop.resumeIfRequested()
+        // Steps past the checkpoint were logged by the interrupted run: they are computed again.
+        try comm.rootFirst {
+            try loop.metrics.keepSteps(through: loop.step)
+            try loop.tensorBoard.startSession(atStep: loop.step + 1)
+        }
         try loop.parallel.broadcastParameters(loop.parameters)
         try loop.startReader(cursor: resumed?.dataCursors.first)
         try loop.parallel.verifyReplicas(loop.parameters, step: loop.step)
@@ -70,26 +91,15 @@ extension TrainingLoop {
                 + "--batch-size or run fewer ranks per node (see dalle-train plan)")
     }
 
-    /// Runs `body` on rank 0, then tells every rank whether it failed (so no rank hangs).
-    static func rootFirst(_ comm: Communicator, _ body: () throws -> Void) throws {
-        var message: [UInt8] = []
-        if comm.isRoot {
-            do { try body() } catch { message = Array("\(error)".utf8) }
-        }
-        let received = try comm.broadcast(message)
-        if !received.isEmpty {
-            throw SetupError(
-                comm.isRoot ? String(decoding: received, as: UTF8.self) : "rank 0 failed during setup")
-        }
-    }
-
     /// The reader settings for this rank.
     func readerOptions() -> ReaderOptions {
-        ReaderOptions(
+        var reader = ReaderOptions(
             seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
             batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
             decoderStartTokenID: Int32(config.decoderStartTokenID),
-            blankCaptionProbability: options.blankCaptionProb)
+            blankCaptionProbability: options.blankCaptionProb, textVocabularySize: config.encoderVocabSize)
+        reader.textNormalizer = textNormalizer
+        return reader
     }
 
     private func announce(resumedFrom state: TrainerState?) {
@@ -98,7 +108,7 @@ extension TrainingLoop {
             "dalle-train: \(options.model) model, \(parameterCount) parameters, \(comm.worldSize) rank(s) x "
         text +=
             "batch \(options.perDeviceTrainBatchSize) x accumulation \(options.gradientAccumulationSteps) "
-        text += "= \(globalBatchSize) records per step, \(totalSteps) steps"
+        text += "= \(recordsPerStep) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         if let state { text += "; resumed at step \(state.step)" }
         if comm.worldSize > 1, let shared = gradients.shared {
@@ -108,12 +118,14 @@ extension TrainingLoop {
                 : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
         }
         progress.note(text)
-        if config.normalizeText {
-            // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
+        if encoder.vocabularySize > config.encoderVocabSize {
+            // NOTE(divergence): none; dalle-mini's embedding gather clamps such ids to the last row too.
             progress.note(
-                "warning: the model config sets normalize_text, but dalle-train does not implement dalle-mini's "
-                    + "TextNormalizer yet: captions are tokenized as they are")
+                "warning: tokenizer ids \(config.encoderVocabSize)..<\(encoder.vocabularySize) (BART's <mask> is "
+                    + "50264) have no row in the model's \(config.encoderVocabSize)-row text embedding: captions "
+                    + "containing them use the last row, as dalle-mini does (docs/MODEL.md §9)")
         }
+        if config.normalizeText { progress.note("captions normalized as dalle-mini's TextNormalizer does") }
         if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
     }
 }

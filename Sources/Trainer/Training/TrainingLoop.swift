@@ -38,6 +38,12 @@ public final class TrainingLoop {
     let schedule: LearningRateSchedule
     let dataset: Dataset
     let encoder: BartTokenizer
+    /// dalle-mini's caption normalizer when the config sets `normalize_text` (loaded once per rank).
+    var textNormalizer: TextNormalizer?
+    /// Rank 0's exclusive lock on the output directory, held while the loop lives.
+    var runLock: RunLock?
+    /// Captions sampled every `sample_steps` steps (nil: no samples).
+    var samplePrompts: PromptList?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
@@ -85,7 +91,7 @@ public final class TrainingLoop {
             options.optim == .adam
             ? AdamW(
                 parameterCount: model.layout.count, hyperparameters: options.adamW,
-                ownedRanges: parallel.updateRanges)
+                ownedRanges: parallel.shards.ownedRanges)
             : options.optimizerSettings.makeOptimizer(layout: model.layout)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
@@ -116,38 +122,29 @@ public final class TrainingLoop {
     /// Rows of one rank's micro-batch.
     var batchSize: Int { options.perDeviceTrainBatchSize }
     /// Records per optimizer step over all ranks.
-    var globalBatchSize: Int { comm.worldSize * batchSize * options.gradientAccumulationSteps }
+    var recordsPerStep: Int { comm.worldSize * batchSize * options.gradientAccumulationSteps }
 
     /// One optimizer step. Every rank calls the same collectives in the same order.
     public func trainStep() throws -> StepResult {
         let accumulation = options.gradientAccumulationSteps
-        gradients.zero()
-        var lossSum = 0.0
-        for micro in 0..<accumulation {
-            let batch = try timer.measure(.data) { try reader.next() }
+        let learningRate = schedule.rate(atCount: optimizer.step)
+        // max_grad_norm is Adafactor's own clipping threshold and unused by Shampoo (as in train.py).
+        let update = StepUpdate(
+            parallel: parallel, optimizer: optimizer,
+            maxGradNorm: options.optim == .adam ? options.maxGradNorm : nil)
+        let outcome = try TrainingStep(model: model, update: update).run(
+            parameters: parameters, gradients: gradients, microBatches: accumulation,
+            learningRate: learningRate,
+            isStopRequested: StopSignals.isStopRequested, timer: &timer
+        ) { micro in
             let key = DropoutKey(
                 seed: UInt64(options.seed), step: UInt64(step * accumulation + micro), rank: UInt64(comm.rank)
             )
-            let loss = timer.measure(.forward) {
-                model.forward(parameters: parameters, batch: batch, dropout: key)
-            }
-            timer.measure(.backward) {
-                model.backward(
-                    parameters: parameters, gradients: gradients, gradientScale: 1 / Float(accumulation))
-            }
-            lossSum += Double(loss)
+            return (try reader.next(), key)
         }
-        let learningRate = schedule.rate(atCount: optimizer.step)
-        let outcome = try StepUpdate(
-            parallel: parallel, optimizer: optimizer,
-            maxGradNorm: options.optim == .adam ? options.maxGradNorm : nil
-        )
-        .apply(
-            parameters: parameters, gradients: gradients, loss: lossSum / Double(accumulation),
-            isStopRequested: StopSignals.isStopRequested, learningRate: learningRate, timer: &timer)
         timer.endStep()
         step += 1
-        samples += globalBatchSize
+        samples += recordsPerStep
         return StepResult(
             loss: outcome.loss, gradientNorm: outcome.gradientNorm, learningRate: learningRate,
             isSkipped: outcome.isSkipped, isStopRequested: outcome.isStopRequested)

@@ -1,5 +1,5 @@
-// Resolving a run's inputs before the first step: the model configuration (preset or
-// dalle-mini config.json), the tokenizer, and the training data (the built-in synthetic
+// Resolving a run's inputs before the first step: the model (preset, config.json, model
+// directory or checkpoint; see ModelIO/ModelSource.swift), the tokenizer, and the training data (the built-in synthetic
 // dataset by default). Everything is checked here, with the option named, before training.
 import Foundation
 import Shards
@@ -17,48 +17,58 @@ public enum TrainingSetup {
     /// Seed of the built-in synthetic dataset (fixed, so every run sees the same data).
     public static let syntheticSeed: UInt64 = 20_221_125
 
-    /// The model configuration: a preset name, a config.json file, or a directory holding one;
-    /// dropout overrides from the options applied and the result validated.
-    public static func modelConfig(_ options: TrainingOptions) throws -> DalleBartConfig {
-        var config: DalleBartConfig
-        let presets = ["tiny", "small", "micro", "mini", "mega"]
-        if presets.contains(options.model) {
-            config = try DalleBartConfig.preset(options.model)
-        } else {
-            var url = URL(fileURLWithPath: options.model)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-                throw SetupError(
-                    "--model \(options.model): neither a preset (\(presets.joined(separator: ", "))) "
-                        + "nor an existing config.json or directory")
-            }
-            if isDirectory.boolValue { url.appendPathComponent("config.json") }
-            config = try DalleBartConfig.load(contentsOf: url)
-        }
-        if let dropout = options.dropout { config.dropout = Float(dropout) }
+    /// The model `--model` names (`DalleBartConfig.resolve(model:)`), with the dropout
+    /// overrides of the options applied and the configuration validated.
+    public static func resolvedModel(_ options: TrainingOptions) throws -> ResolvedModel {
+        var resolved = try DalleBartConfig.resolve(model: options.model)
+        if let dropout = options.dropout { resolved.config.dropout = Float(dropout) }
         if let attentionDropout = options.attentionDropout {
-            config.attentionDropout = Float(attentionDropout)
+            resolved.config.attentionDropout = Float(attentionDropout)
         }
         if let activationDropout = options.activationDropout {
-            config.activationDropout = Float(activationDropout)
+            resolved.config.activationDropout = Float(activationDropout)
         }
-        try config.validate()
-        return config
+        try resolved.config.validate()
+        return resolved
     }
 
-    /// The tokenizer (bundled BART unless `--tokenizer`), checked against the text vocabulary.
-    public static func tokenizer(_ options: TrainingOptions, config: DalleBartConfig) throws -> BartTokenizer
+    /// The model configuration of `resolvedModel(_:)`.
+    public static func modelConfig(_ options: TrainingOptions) throws -> DalleBartConfig {
+        try resolvedModel(options).config
+    }
+
+    /// The tokenizer: `--tokenizer`, else the model directory's own files, else the bundled BART
+    /// tokenizer; checked against the text vocabulary.
+    public static func tokenizer(
+        _ options: TrainingOptions, config: DalleBartConfig, model: ResolvedModel? = nil
+    )
+        throws -> BartTokenizer
     {
-        let tokenizer =
-            try options.tokenizer.map { try BartTokenizer(directory: URL(fileURLWithPath: $0)) }
-            ?? BartTokenizer.bundled()
+        let directory = options.tokenizer.map { URL(fileURLWithPath: $0) } ?? model?.tokenizerDirectory
+        let tokenizer = try directory.map { try BartTokenizer(directory: $0) } ?? BartTokenizer.bundled()
         // BART's <mask> (the last id) never occurs in captions, so it needs no embedding row.
         guard tokenizer.vocabularySize - 1 <= config.encoderVocabSize else {
+            let origin =
+                directory.map { "the tokenizer in \($0.path)" }
+                ?? "the bundled BART tokenizer (the model directory has no tokenizer files)"
             throw SetupError(
-                "tokenizer has \(tokenizer.vocabularySize) ids but the model's encoder_vocab_size is "
-                    + "\(config.encoderVocabSize); use a matching --tokenizer or --model")
+                "\(origin) has \(tokenizer.vocabularySize) ids but the model's encoder_vocab_size is "
+                    + "\(config.encoderVocabSize); pass --tokenizer DIR with the model's vocab.json and merges.txt"
+            )
         }
         return tokenizer
+    }
+
+    /// dalle-mini's caption normalizer when the model config sets `normalize_text`, else nil.
+    /// Throws when the word-frequency list for hashtag splitting is not given or cannot be read.
+    public static func textNormalizer(_ options: TrainingOptions, config: DalleBartConfig) throws
+        -> TextNormalizer?
+    {
+        guard config.normalizeText else { return nil }
+        guard let path = options.wordFrequencies else {
+            throw SetupError("the model config sets normalize_text; " + TextNormalizer.missingWordListMessage)
+        }
+        return try TextNormalizer(wordFrequencies: URL(fileURLWithPath: path))
     }
 
     /// Ranks of this job on this node, from the launcher's environment (OpenMPI, then SLURM); 1 if unknown.

@@ -1,7 +1,9 @@
-// Replays a multi-step reference trajectory (fixtures/trajectory/README.md layout): initial
+// Replays a multi-step reference trajectory (a directory of trajectory.json, params_*.safetensors
+// and batches.safetensors, as dalle-mini's training script produced them): initial
 // parameters, per-step batches, dalle-mini's AdamW and learning-rate schedule from
 // trajectory.json; compares per-step learning rate, loss and gradient norm and the parameters
 // after step 1, step 2 and the last step against the README's tolerances.
+import Collective
 import Foundation
 import Shards
 
@@ -41,7 +43,9 @@ public struct TrajectoryCheck {
     public private(set) var layout: ParameterLayout?
     public var passes: Bool { violations.isEmpty }
 
-    /// Loads `directory`, replays every step, and compares.
+    /// Loads `directory`, replays every step through the training step (`TrainingStep` and
+    /// `StepUpdate` on a one-rank group: the skip rule, clipping and the update of `train`), and
+    /// compares.
     public init(directory: URL) throws {
         let description = try TrajectoryDescription(directory: directory)
         let config = description.config
@@ -50,27 +54,32 @@ public struct TrajectoryCheck {
         let parameters = FlatBuffer(count: layout.count)
         let gradients = FlatBuffer(count: layout.count)
         try layout.load(description.file("params_initial.safetensors"), into: parameters)
+        let parallel = DataParallel(
+            comm: try Communicator.selfOnly(), parameterCount: layout.count, isSharded: false)
         let optimizer = description.optimizer.makeOptimizer(layout: layout)
         self.optimizer = optimizer
         self.layout = layout
+        let step = TrainingStep(
+            model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))
         let tolerances = description.tolerances
         for k in 1...description.stepCount {
             let batch = try description.batch(step: k)
-            let loss = model.forward(parameters: parameters, batch: batch, dropout: nil)
-            gradients.zero()
-            model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
-            let norm = GradientClipping.globalNorm(gradients)
             let rate = description.schedule.rate(atCount: optimizer.step)
-            optimizer.update(parameters: parameters, gradients: gradients, learningRate: rate)
+            var timer = PhaseTimer()
+            let outcome = try step.run(
+                parameters: parameters, gradients: gradients, microBatches: 1, learningRate: rate,
+                isStopRequested: false, timer: &timer
+            ) { _ in (batch, nil) }
+            let (loss, norm) = (outcome.loss, outcome.gradientNorm)
             let reference = description.steps[k - 1]
             steps.append(
                 Step(
-                    step: k, learningRate: rate, referenceLearningRate: reference.lr, loss: Double(loss),
+                    step: k, learningRate: rate, referenceLearningRate: reference.lr, loss: loss,
                     referenceLoss: reference.loss, gradientNorm: norm, referenceGradientNorm: reference.norm))
             if abs(Double(rate) - reference.lr) > tolerances.lr {
                 violations.append("step \(k): learning rate \(rate), reference \(reference.lr)")
             }
-            if abs(Double(loss) - reference.loss) > tolerances.loss {
+            if abs(loss - reference.loss) > tolerances.loss {
                 violations.append("step \(k): loss \(loss), reference \(reference.loss)")
             }
             if abs(norm - reference.norm) > tolerances.gradientNormRelative * reference.norm {

@@ -1,5 +1,6 @@
 // The progress line: live redraw on a terminal, one line per log interval in a log file,
 // the text and the ETA; and the phase timer behind the per-phase seconds.
+import Foundation
 import Testing
 import Trainer
 
@@ -58,20 +59,22 @@ struct ProgressLineTests {
     @Test func phaseTimerAveragesPerStepAndResets() {
         var timer = PhaseTimer()
         for _ in 0..<2 {
-            timer.add(0.5, to: .forward)
-            timer.add(1.0, to: .backward)
+            timer.measure(.forward) { usleep(20_000) }
+            timer.measure(.backward) { usleep(40_000) }
             let value = timer.measure(.data) { 42 }
             #expect(value == 42)
             timer.endStep()
         }
         #expect(timer.stepsInInterval == 2)
         let interval = timer.interval()
-        #expect(interval.steps == 2 && interval.phases.forward == 0.5 && interval.phases.backward == 1.0)
+        // Per-step averages: each step slept 20 ms in forward and 40 ms in backward.
+        #expect(interval.steps == 2 && interval.phases.forward >= 0.02 && interval.phases.forward < 1)
+        #expect(interval.phases.backward >= 0.04 && interval.phases.backward < 1)
         #expect(interval.phases.data >= 0 && interval.phases.data < 0.5 && interval.wallSeconds >= 0)
         #expect(timer.interval().phases == TrainingPhaseSeconds())
         #expect(
             Throughput.tokensPerSecond(
-                tokens: Throughput.tokens(steps: 10, globalBatchSize: 16, imageLength: 256), seconds: 4)
+                tokens: Throughput.tokens(steps: 10, recordsPerStep: 16, imageLength: 256), seconds: 4)
                 == 10240)
         #expect(Throughput.tokensPerSecond(tokens: 5, seconds: 0) == 0)
     }

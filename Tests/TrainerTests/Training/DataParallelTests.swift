@@ -21,10 +21,10 @@ struct DataParallelTests {
         for i in 0..<count { gradients.pointer[i] = Float((comm.rank + 1) * (i % 1000)) }
         try parallel.averageGradients(gradients)
         let mean = Float(n + 1) / 2
-        for range in parallel.updateRanges {
+        for range in parallel.shards.ownedRanges {
             #expect(range.allSatisfy { gradients.pointer[$0] == mean * Float($0 % 1000) })
         }
-        let covered = parallel.updateRanges.map(\.count).reduce(0, +)
+        let covered = parallel.shards.ownedRanges.map(\.count).reduce(0, +)
         let totalCovered = try comm.allReduce(Int64(covered), .sum)
         let expectedTotal = isSharded ? count + (n - 1) * (count - n * (count / n)) : n * count
         #expect(totalCovered == Int64(expectedTotal))
@@ -43,7 +43,7 @@ struct DataParallelTests {
         let count = 10 * comm.worldSize + 3
         let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: true)
         let parameters = isShared ? try parallel.makeBuffer() : FlatBuffer(count: count)
-        for range in parallel.updateRanges {
+        for range in parallel.shards.ownedRanges {
             for i in range { parameters.pointer[i] = Float(i) }
         }
         try parallel.gatherParameters(parameters)
@@ -65,5 +65,60 @@ struct DataParallelTests {
         }
         let metrics = try parallel.averageMetrics([Double(comm.rank), 1])
         #expect(metrics == [Double(comm.worldSize - 1) / 2, 1])
+    }
+
+    @Test(arguments: [false, true])
+    func ownedStateGathersToRootAndDistributesBack(isSharded: Bool) throws {
+        let comm = try TestWorld.communicator()
+        let count = 7 * comm.worldSize + comm.worldSize - 1
+        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
+        let local = FlatBuffer(count: parallel.shards.ownedCount)
+        var position = 0
+        for range in parallel.shards.ownedRanges {
+            for i in range { local.pointer[position + i - range.lowerBound] = Float(i) * 0.5 }
+            position += range.count
+        }
+        let complete = comm.isRoot ? FlatBuffer(count: count) : nil
+        try parallel.gatherOwned(local, into: complete)
+        if let complete { #expect((0..<count).allSatisfy { complete.pointer[$0] == Float($0) * 0.5 }) }
+        let received = FlatBuffer(count: parallel.shards.ownedCount)
+        try parallel.distributeOwned(from: complete, into: received)
+        #expect(received.toArray() == local.toArray())
+    }
+
+    @Test func aFailureOnRankZeroReachesEveryRank() throws {
+        let comm = try TestWorld.communicator()
+        struct Broken: Error {}
+        if comm.isRoot {
+            #expect(throws: Broken.self) { try comm.rootFirst { throw Broken() } }
+        } else {
+            #expect(throws: CollectiveError.self) { try comm.rootFirst { throw Broken() } }
+        }
+        var ran = false
+        try comm.rootFirst { ran = true }
+        #expect(ran == comm.isRoot)
+    }
+}
+
+struct ParameterShardsTests {
+    @Test(arguments: [1, 2, 3, 5])
+    func ownedRangesCoverEveryElementOnce(worldSize: Int) {
+        for count in [0, 1, 4, 17, 100] where count >= 0 {
+            for isSharded in [false, true] {
+                var owners = [Int](repeating: 0, count: count)
+                for rank in 0..<worldSize {
+                    let shards = ParameterShards(
+                        parameterCount: count, worldSize: worldSize, rank: rank, isSharded: isSharded)
+                    #expect(shards.ownedRanges.map(\.count).reduce(0, +) == shards.ownedCount)
+                    for range in shards.ownedRanges { for i in range { owners[i] += 1 } }
+                }
+                let shards = ParameterShards(
+                    parameterCount: count, worldSize: worldSize, rank: 0, isSharded: true)
+                for i in 0..<count {
+                    let expected = !isSharded || shards.tail.contains(i) ? worldSize : 1
+                    #expect(owners[i] == expected, "element \(i) of \(count) over \(worldSize)")
+                }
+            }
+        }
     }
 }

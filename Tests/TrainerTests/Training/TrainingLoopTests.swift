@@ -51,6 +51,14 @@ struct TrainingLoopTests {
         options.outputDir = options.outputDir + "-pieces"
         let first = try TrainingLoop.prepare(comm: comm, options: options)
         #expect(try first.run(pausingAt: 3) == .paused(step: 3))
+        // As if the first job had logged steps 4 and 5 before it was killed.
+        let metricsURL = URL(fileURLWithPath: options.outputDir).appendingPathComponent("metrics.jsonl")
+        if comm.isRoot {
+            let handle = try FileHandle(forWritingTo: metricsURL)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("{\"step\":4,\"loss\":9}\n{\"step\":5,\"loss\":9}\n".utf8))
+            try handle.close()
+        }
         let second = try TrainingLoop.prepare(comm: comm, options: options)
         #expect(second.step == 3)
         #expect(try second.run() == .finished(step: 6))
@@ -58,6 +66,13 @@ struct TrainingLoopTests {
         #expect(second.parameters.toArray() == whole.parameters.toArray())
         #expect(second.optimizer.step == whole.optimizer.step)
         #expect(second.samples == whole.samples)
+        if comm.isRoot {  // every step once, in order: the lines past the checkpoint were dropped
+            let steps = try String(contentsOf: metricsURL, encoding: .utf8).split(separator: "\n").compactMap
+            {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int
+            }
+            #expect(steps == Array(Set(steps)).sorted() && steps.last == 6, "\(steps)")
+        }
         return (whole, second)
     }
 

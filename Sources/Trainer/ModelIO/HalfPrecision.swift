@@ -1,0 +1,72 @@
+// float16 and bfloat16 <-> float32. Widening is exact; narrowing rounds to nearest even, as
+// numpy, XLA and transformers' to_fp16/to_bf16 do (so exports equal dalle-mini's own casts).
+
+/// Conversions between float32 and the two 16-bit float formats of flax files.
+public enum HalfPrecision {
+    /// IEEE binary16 bits -> float32 (exact).
+    @inline(__always)
+    public static func float(float16 bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
+
+    /// bfloat16 bits (the upper half of a float32) -> float32 (exact).
+    @inline(__always)
+    public static func float(bfloat16 bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+
+    /// float32 -> IEEE binary16 bits, rounded to nearest even (overflow gives infinity).
+    @inline(__always)
+    public static func float16(_ value: Float) -> UInt16 { Float16(value).bitPattern }
+
+    /// float32 -> bfloat16 bits, rounded to nearest even; NaN stays a (quiet) NaN.
+    @inline(__always)
+    public static func bfloat16(_ value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+        let rounded = bits &+ 0x7fff &+ ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: rounded >> 16)
+    }
+
+    /// Widens `count` 16-bit values of `dtype` (float16 or bfloat16) at `source` into `destination`.
+    public static func widen(
+        _ destination: UnsafeMutablePointer<Float>, from source: UnsafeRawPointer, count: Int,
+        dtype: FlaxDType
+    ) {
+        precondition(dtype == .float16 || dtype == .bfloat16, "widen from \(dtype)")
+        if dtype == .float16 {
+            for i in 0..<count {
+                destination[i] = float(float16: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            }
+        } else {
+            for i in 0..<count {
+                destination[i] = float(bfloat16: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            }
+        }
+    }
+
+    /// Narrows `count` floats at `source` into 16-bit values of `dtype` at `destination`.
+    public static func narrow(
+        _ destination: UnsafeMutablePointer<UInt16>, from source: UnsafePointer<Float>, count: Int,
+        dtype: FlaxDType
+    ) {
+        precondition(dtype == .float16 || dtype == .bfloat16, "narrow to \(dtype)")
+        if dtype == .float16 {
+            for i in 0..<count { destination[i] = float16(source[i]) }
+        } else {
+            for i in 0..<count { destination[i] = bfloat16(source[i]) }
+        }
+    }
+
+    /// The index of the first NaN or infinity among `count` floats, or nil when all are finite.
+    public static func firstNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int? {
+        let chunk = 4096
+        var start = 0
+        while start < count {
+            let end = min(start + chunk, count)
+            var exponentAllOnes = false
+            for i in start..<end {
+                exponentAllOnes = exponentAllOnes || (values[i].bitPattern & 0x7f80_0000 == 0x7f80_0000)
+            }
+            if exponentAllOnes { return (start..<end).first { !values[$0].isFinite } }
+            start = end
+        }
+        return nil
+    }
+}

@@ -1,0 +1,43 @@
+// How the flat parameter buffer is partitioned over ranks: the one place that computes the
+// ZeRO-1 slices. DataParallel, the optimizer, the memory plan and checkpoints all read it.
+
+/// The partition of `parameterCount` elements over `worldSize` ranks. Replicated: every rank owns
+/// everything. Sharded (pjit / ZeRO-1): rank r owns the equal slice
+/// `[r·sliceCount, (r+1)·sliceCount)` plus the short `tail` that does not divide evenly, which
+/// every rank updates alike.
+public struct ParameterShards: Equatable, Sendable {
+    public let parameterCount: Int
+    public let worldSize: Int
+    public let rank: Int
+    public let isSharded: Bool
+
+    public init(parameterCount: Int, worldSize: Int, rank: Int, isSharded: Bool) {
+        precondition(
+            worldSize >= 1 && (0..<worldSize).contains(rank) && parameterCount >= 0,
+            "ParameterShards: rank \(rank) of \(worldSize), \(parameterCount) parameters")
+        self.parameterCount = parameterCount
+        self.worldSize = worldSize
+        self.rank = rank
+        self.isSharded = isSharded
+    }
+
+    /// Elements of each rank's equal slice (`parameterCount / worldSize`, rounded down).
+    public var sliceCount: Int { parameterCount / worldSize }
+    /// Elements covered by the equal slices of all ranks.
+    public var evenCount: Int { worldSize * sliceCount }
+    /// The elements after the equal slices (fewer than `worldSize`).
+    public var tail: Range<Int> { evenCount..<parameterCount }
+
+    /// Rank `r`'s equal slice.
+    public func slice(of r: Int) -> Range<Int> { r * sliceCount..<(r + 1) * sliceCount }
+
+    /// The ranges this rank updates, in storage order: everything when replicated; its slice and
+    /// the tail when sharded.
+    public var ownedRanges: [Range<Int>] {
+        guard isSharded else { return [0..<parameterCount] }
+        return tail.isEmpty ? [slice(of: rank)] : [slice(of: rank), tail]
+    }
+
+    /// Elements this rank owns (the size of per-element optimizer state on it).
+    public var ownedCount: Int { isSharded ? sliceCount + tail.count : parameterCount }
+}
