@@ -30,7 +30,8 @@ struct CheckReference: ParsableCommand {
     @Flag(
         help: """
             DIR is a multi-step trajectory (trajectory.json, batches.safetensors, params_initial/step_1/\
-            step_2/final.safetensors): replay dalle-mini's AdamW and schedule and compare every step.
+            step_2/final.safetensors): replay dalle-mini's schedule and the optimizer trajectory.json names \
+            (adam, adafactor, distributed_shampoo) and compare every step.
             """)
     var trajectory = false
 

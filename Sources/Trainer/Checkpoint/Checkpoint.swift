@@ -39,10 +39,10 @@ public enum Checkpoint {
     }
 
     /// Writes a complete checkpoint of `step` under `root` and returns its directory.
-    /// `parameters`, `optimizer.m` and `optimizer.v` must be complete on this rank.
+    /// `parameters` and the optimizer's state must be complete on this rank.
     public static func write(
         state: TrainerState, config: DalleBartConfig, layout: ParameterLayout, parameters: FlatBuffer,
-        optimizer: AdamW, to root: URL, compression: CheckpointCompression
+        optimizer: any ParameterOptimizer, to root: URL, compression: CheckpointCompression
     ) throws -> URL {
         let name = directoryName(step: state.step)
         let final = root.appendingPathComponent(name)
@@ -61,15 +61,16 @@ public enum Checkpoint {
                 compression: compression)
         }
         var count = Int64(optimizer.step).littleEndian
-        let optimizerHeader = optimizerHeader(layout: layout, step: optimizer.step)
+        let tensors = optimizer.stateTensors(layout: layout)
+        let optimizerHeader = optimizerHeader(tensors, format: optimizer.stateFormat)
         state.files[optimizerFile] = try optimizerHeader.withUnsafeBytes { header in
             try withUnsafeBytes(of: &count) { count in
-                try SeekableZstd.write(
-                    [
-                        header, UnsafeRawBufferPointer(optimizer.m.buffer),
-                        UnsafeRawBufferPointer(optimizer.v.buffer), count,
-                    ],
-                    to: temporary.appendingPathComponent(optimizerFile), compression: compression)
+                let payload = tensors.map {
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(start: $0.pointer, count: $0.count))
+                }
+                return try SeekableZstd.write(
+                    [header] + payload + [count], to: temporary.appendingPathComponent(optimizerFile),
+                    compression: compression)
             }
         }
         let configURL = temporary.appendingPathComponent(configFile)
@@ -158,7 +159,7 @@ public enum Checkpoint {
     /// Throws `CheckpointError.incompatible` when its model configuration differs from `config`.
     public static func load(
         _ directory: URL, config: DalleBartConfig, layout: ParameterLayout, parameters: FlatBuffer,
-        optimizer: AdamW
+        optimizer: any ParameterOptimizer
     ) throws -> TrainerState {
         let state = try verify(directory)
         let configURL = directory.appendingPathComponent(configFile)
@@ -174,11 +175,15 @@ public enum Checkpoint {
         try layout.load(model, into: parameters)
         let optimizerURL = directory.appendingPathComponent(optimizerFile)
         let moments = try SafeTensorsFile(bytes: try decompress(optimizerURL), path: optimizerURL.path)
-        for entry in layout.entries {
-            try moments.copyFloats(
-                "mu.\(entry.name)", into: optimizer.m.pointer + entry.offset, count: entry.count)
-            try moments.copyFloats(
-                "nu.\(entry.name)", into: optimizer.v.pointer + entry.offset, count: entry.count)
+        for tensor in optimizer.stateTensors(layout: layout) {
+            guard try moments.entry(tensor.name).shape == tensor.shape else {
+                throw CheckpointError.incompatible(
+                    path: optimizerURL.path,
+                    reason:
+                        "\(tensor.name) has shape \(try moments.entry(tensor.name).shape), expected \(tensor.shape)"
+                        + " (another optimizer or optimizer setting)")
+            }
+            try moments.copyFloats(tensor.name, into: tensor.pointer, count: tensor.count)
         }
         let count = try moments.int64s("count")
         // Skipped (non-finite) steps do not advance the optimizer.
@@ -193,12 +198,11 @@ public enum Checkpoint {
         return state
     }
 
-    /// The optimizer file's header: optax's Adam state names (`mu`, `nu`, `count`) over the layout.
-    static func optimizerHeader(layout: ParameterLayout, step: Int) -> Data {
-        let tensors =
-            layout.entries.map { ("mu.\($0.name)", "F32", $0.shape) }
-            + layout.entries.map { ("nu.\($0.name)", "F32", $0.shape) } + [("count", "I64", [Int]())]
-        return SafeTensorsWriter.header(for: tensors, metadata: ["format": "optax.adamw"]).bytes
+    /// The optimizer file's header: the optimizer's state tensors (optax's names for Adam: `mu`,
+    /// `nu`) and `count`.
+    static func optimizerHeader(_ tensors: [OptimizerStateTensor], format: String) -> Data {
+        let entries = tensors.map { ($0.name, "F32", $0.shape) } + [("count", "I64", [Int]())]
+        return SafeTensorsWriter.header(for: entries, metadata: ["format": format]).bytes
     }
 
     /// The decompressed content of a checkpoint payload file.
