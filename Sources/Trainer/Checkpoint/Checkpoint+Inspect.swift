@@ -35,17 +35,21 @@ extension Checkpoint {
                 path: configURL.path, reason: "not a DalleBart config.json: \(error)")
         }
         let layout = ParameterLayout(config: config)
+        // The optimizer of the run that wrote it (its options travel in trainer_state.json).
+        let optimizer = try verify(directory).training.optimizerSettings.makeOptimizer(layout: layout)
         let state = try load(
             directory, config: config, layout: layout, parameters: FlatBuffer(count: layout.count),
-            optimizer: AdamW(parameterCount: layout.count, hyperparameters: AdamWHyperparameters()))
-        let floats = layout.count * MemoryLayout<Float>.stride
+            optimizer: optimizer)
+        let stateTensors = optimizer.stateTensors(layout: layout)
         let payloads = [
             CheckpointSummary.Payload(
-                file: modelFile, tensorCount: layout.entries.count, tensorByteCount: floats,
+                file: modelFile, tensorCount: layout.entries.count,
+                tensorByteCount: layout.count * MemoryLayout<Float>.stride,
                 fileByteCount: state.files[modelFile]?.byteCount ?? 0),
             CheckpointSummary.Payload(
-                file: optimizerFile, tensorCount: 2 * layout.entries.count + 1,
-                tensorByteCount: 2 * floats + MemoryLayout<Int64>.stride,
+                file: optimizerFile, tensorCount: stateTensors.count + 1,
+                tensorByteCount: stateTensors.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.stride
+                    + MemoryLayout<Int64>.stride,
                 fileByteCount: state.files[optimizerFile]?.byteCount ?? 0),
         ]
         return CheckpointSummary(directory: directory, state: state, config: config, payloads: payloads)
