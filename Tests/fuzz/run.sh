@@ -16,7 +16,8 @@ mkdir -p "$out/artifacts"
 
 echo "fuzz: building the targets with -sanitize=fuzzer,address"
 swift build --scratch-path .build-fuzz --product dalle-train-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >"$out/build.log" 2>&1 \
+    || { tail -30 "$out/build.log" >&2; exit 1; }
 fuzzer=.build-fuzz/debug/dalle-train-fuzz
 [[ -x .build/release/dalle-train ]] || swift build -c release --product dalle-train
 
