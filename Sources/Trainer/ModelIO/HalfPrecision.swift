@@ -57,14 +57,18 @@ public enum HalfPrecision {
     /// The index of the first NaN or infinity among `count` floats, or nil when all are finite.
     public static func firstNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int? {
         let chunk = 4096
+        let exponent: UInt32 = 0x7f80_0000
         var start = 0
         while start < count {
             let end = min(start + chunk, count)
-            var exponentAllOnes = false
-            for i in start..<end {
-                exponentAllOnes = exponentAllOnes || (values[i].bitPattern & 0x7f80_0000 == 0x7f80_0000)
+            // A max over the exponent bits vectorizes; only a chunk that holds a non-finite value
+            // is searched element by element.
+            let largest = values.withMemoryRebound(to: UInt32.self, capacity: end) { bits in
+                var largest: UInt32 = 0
+                for i in start..<end { largest = max(largest, bits[i] & exponent) }
+                return largest
             }
-            if exponentAllOnes { return (start..<end).first { !values[$0].isFinite } }
+            if largest == exponent { return (start..<end).first { !values[$0].isFinite } }
             start = end
         }
         return nil
