@@ -99,7 +99,8 @@ extension DalleBart {
         Embedding.forward(
             out: stack.embedded, ids: ids, table: p + t.tokens,
             positions: t.positions.map { UnsafePointer(p + $0) },
-            tokenScale: tokenScale, rows: context.rows, length: context.length, channels: D)
+            tokenScale: tokenScale, rows: context.rows, length: context.length, channels: D,
+            roundsToFloat16: roundsEmbeddingsToFloat16)
         Normalization.forward(
             stack.embeddingNorm, input: stack.embedded,
             weights: NormWeights(t.embeddingNorm, kind: config.lnType, in: p),

@@ -47,6 +47,11 @@ public final class DalleBart {
     var rows = 0
     var dropoutKey: DropoutKey?
     let residualGains: (encoder: Float, decoder: Float)
+    /// Set for weights loaded from float16 tensors (`ModelDirectory.ImportSummary.embeddingsInFloat16`):
+    /// the embedding lookups are then rounded to float16 as dalle-mini computes them (its `nn.Embed`
+    /// layers keep the table's dtype; docs/FORMATS.md, "float16 weights"). Forward only: backward
+    /// treats the rounding as the identity. Off for training from float32 weights.
+    public var roundsEmbeddingsToFloat16 = false
     /// Per-phase timings of the last forward and backward.
     public internal(set) var phaseSeconds = PhaseSeconds()
 

@@ -91,18 +91,31 @@ extension ModelDirectory {
         try writeWeights(
             parameters, layout: layout, to: directory, flaxLayout: flaxLayout, dtype: dtype, sync: sync)
         if let tokenizerDirectory {
-            for name in tokenizerFiles {
-                let source = tokenizerDirectory.appendingPathComponent(name)
-                guard let data = FileManager.default.contents(atPath: source.path) else { continue }
-                let output = try StagedFile(url: directory.appendingPathComponent(name))
-                try output.append([UInt8](data))
-                try output.commit(sync: sync)
-            }
+            try copyTokenizerFiles(from: tokenizerDirectory, to: directory, sync: sync)
         }
         var saved = config
         saved.useScan = flaxLayout == .scan
         let output = try StagedFile(url: directory.appendingPathComponent(configFile))
         try output.append(Array(PretrainedConfigJSON.text(saved).utf8))
         try output.commit(sync: sync)
+    }
+
+    /// Copies the tokenizer files (`tokenizerFiles`) that exist in `source` into `destination`,
+    /// each under a temporary name first. Nothing happens when both are the same directory.
+    public static func copyTokenizerFiles(from source: URL, to destination: URL, sync: Bool = true) throws {
+        guard source.standardizedFileURL.path != destination.standardizedFileURL.path else { return }
+        do {
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        } catch {
+            throw ModelIOError(
+                file: destination.path, "cannot create the directory: \(error.localizedDescription)")
+        }
+        for name in tokenizerFiles {
+            let file = source.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: file.path) else { continue }
+            let output = try StagedFile(url: destination.appendingPathComponent(name))
+            try output.append([UInt8](data))
+            try output.commit(sync: sync)
+        }
     }
 }

@@ -19,6 +19,10 @@ public enum ModelDirectory {
         public var dtypes: [FlaxDType]
         public var tensorCount: Int
         public var fileByteCount: Int
+
+        /// True when the tensors are float16: dalle-mini then computes the embedding lookups in
+        /// float16 (`DalleBart.roundsEmbeddingsToFloat16`).
+        public var embeddingsInFloat16: Bool { dtypes == [.float16] }
     }
 
     /// True when `directory` holds `flax_model.msgpack`.

@@ -26,15 +26,29 @@ public struct ResolvedModel: Sendable {
         }
     }
 
-    /// The directory holding tokenizer files to use when `--tokenizer` is not given (nil if none).
+    /// The directory holding tokenizer files to use when `--tokenizer` is not given (nil if none):
+    /// a model directory's own files, or for a checkpoint the copy its run keeps
+    /// (`<output-dir>/tokenizer/`, see `runTokenizerDirectory`).
     public var tokenizerDirectory: URL? {
-        guard case .modelDirectory(let url) = source else { return nil }
+        let url: URL
+        switch source {
+        case .modelDirectory(let directory): url = directory
+        case .checkpoint(let checkpoint):
+            url = checkpoint.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(ResolvedModel.runTokenizerDirectory)
+        case .preset, .configFile, .referenceDump: return nil
+        }
         let fileManager = FileManager.default
         let hasFiles =
             fileManager.fileExists(atPath: url.appendingPathComponent("vocab.json").path)
             && fileManager.fileExists(atPath: url.appendingPathComponent("merges.txt").path)
         return hasFiles ? url : nil
     }
+
+    /// The subdirectory of a run's output directory holding a copy of the tokenizer files the run
+    /// trains with (when they come from a directory rather than the bundled tokenizer), so that
+    /// `export` of the run or of its checkpoints writes them.
+    public static let runTokenizerDirectory = "tokenizer"
 
     /// Where the weights come from, for logs and `resolved_config.json` (nil without weights).
     public var weightsDescription: String? {

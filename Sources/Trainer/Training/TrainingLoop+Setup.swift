@@ -21,6 +21,12 @@ extension TrainingLoop {
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
             try resolved.recordInitialWeights(inResolvedConfigOf: URL(fileURLWithPath: options.outputDir))
+            if let directory = TrainingSetup.tokenizerDirectory(options, model: resolved) {
+                try ModelDirectory.copyTokenizerFiles(
+                    from: directory,
+                    to: URL(fileURLWithPath: options.outputDir).appendingPathComponent(
+                        ResolvedModel.runTokenizerDirectory, isDirectory: true))
+            }
             try TrainingSetup.prepareSyntheticData(options, config: config)
         }
         let dataset = try TrainingSetup.dataset(

@@ -44,7 +44,7 @@ public enum TrainingSetup {
     )
         throws -> BartTokenizer
     {
-        let directory = options.tokenizer.map { URL(fileURLWithPath: $0) } ?? model?.tokenizerDirectory
+        let directory = tokenizerDirectory(options, model: model)
         let tokenizer = try directory.map { try BartTokenizer(directory: $0) } ?? BartTokenizer.bundled()
         // BART's <mask> (the last id) never occurs in captions, so it needs no embedding row.
         guard tokenizer.vocabularySize - 1 <= config.encoderVocabSize else {
@@ -69,6 +69,12 @@ public enum TrainingSetup {
             throw SetupError("the model config sets normalize_text; " + TextNormalizer.missingWordListMessage)
         }
         return try TextNormalizer(wordFrequencies: URL(fileURLWithPath: path))
+    }
+
+    /// The directory the run's tokenizer files come from: `--tokenizer`, else the model
+    /// directory's (or the checkpoint's run's) own; nil for the bundled BART tokenizer.
+    public static func tokenizerDirectory(_ options: TrainingOptions, model: ResolvedModel?) -> URL? {
+        options.tokenizer.map { URL(fileURLWithPath: $0) } ?? model?.tokenizerDirectory
     }
 
     /// Ranks of this job on this node, from the launcher's environment (OpenMPI, then SLURM); 1 if unknown.

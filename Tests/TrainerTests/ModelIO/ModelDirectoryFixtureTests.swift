@@ -83,11 +83,13 @@ struct ModelDirectoryFixtureTests {
 
     @Test(arguments: FixtureModel.all)
     func logitsMatchDalleMinisOwn(model: FixtureModel) throws {
-        let (config, parameters, _) = try model.load()
+        let (config, parameters, summary) = try model.load()
         let batchFile = try SafeTensorsFile(
             contentsOf: model.referenceDirectory.appendingPathComponent("batch.safetensors"))
         let batch = try ReferenceCheck.batch(batchFile, config: config)
         let network = try DalleBart(config: config, batchSize: batch.size)
+        network.roundsEmbeddingsToFloat16 = summary.embeddingsInFloat16
+        #expect(network.roundsEmbeddingsToFloat16 == (model.dtype == .float16))
         let loss = network.forward(parameters: parameters, batch: batch, dropout: nil)
         let reference = try SafeTensorsFile(
             contentsOf: model.directory.deletingLastPathComponent().appendingPathComponent(
@@ -96,13 +98,7 @@ struct ModelDirectoryFixtureTests {
         let logits = Array(network.logits)
         #expect(logits.count == reference.count)
         let worst = zip(logits, reference).map { abs($0 - $1) }.max() ?? .infinity
-        // tiny-A-fp16: the weights import bit-exactly (test above) and the loss matches, but the
-        // logits differ from dalle-mini's by up to 1.2e-4 (mean 2e-5); cause not yet found.
-        withKnownIssue("float16 logits differ from dalle-mini's by up to 1.2e-4") {
-            #expect(worst <= 1e-5, "\(model.name): logits max |Δ| \(worst)")
-        } when: {
-            model.dtype == .float16
-        }
+        #expect(worst <= 1e-5, "\(model.name): logits max |Δ| \(worst)")
         let expected =
             try JSONSerialization.jsonObject(
                 with: Data(
