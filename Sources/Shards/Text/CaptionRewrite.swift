@@ -244,8 +244,14 @@ enum CaptionRewrite {
             if t[i] == 0x23, i + 1 < t.count, isWord(t[i + 1]) {
                 var j = i + 1
                 while j < t.count, isWord(t[j]) { j += 1 }
-                out.append(
-                    contentsOf: Array(splitter.split(String(decoding: t[(i + 1)..<j], as: UTF8.self)).utf8))
+                // `\w` is `[a-z0-9_]` here: the splitter's pieces are the runs between underscores.
+                var pieceStart = i + 1
+                var tokens: [UInt8] = []
+                for k in (i + 1)...j where k == j || t[k] == 0x5F {
+                    if k > pieceStart { splitter.append(segmenting: t[pieceStart..<k], to: &tokens) }
+                    pieceStart = k + 1
+                }
+                out.append(contentsOf: tokens)
                 i = j
                 continue
             }
