@@ -17,91 +17,102 @@ struct BadnessMatcher: Sendable {
         var isOptional: Bool
     }
 
-    let alternatives: [[Step]]
-    /// For each code point below `tableLimit`: bit k set when alternative k can start with it.
-    private let firstTable: [UInt64]
-    /// Alternatives whose first step may be skipped (tried at every position), those whose first
-    /// step is not a plain class (tried at every code point from `tableLimit` on), and those
-    /// anchored at the text's start.
-    private let optionalFirst: UInt64
-    private let generalFirst: UInt64
+    /// The alternatives with optional steps expanded (with and without), `^` removed.
+    let alternatives: [[Atom]]
+    /// Alternatives anchored at the text's start.
     private let anchored: UInt64
-    /// Explicit class members from `tableLimit` on -> alternatives whose first class lists them.
-    private let highFirst: [UInt32: UInt64]
+    /// `stepTable[s][cp]`: bit k set when step s of alternative k accepts code point cp
+    /// (cp below `tableLimit`); `highTable` the same for listed code points from there on.
+    private let stepTable: [[UInt64]]
+    private let highTable: [UInt32: [UInt64]]
+    /// Per step, the alternatives whose step is `\s`, `\w`, `.` or a negated class (evaluated for
+    /// code points from `tableLimit` on), and per length, the alternatives of that length.
+    private let propertySteps: [UInt64]
+    private let lengthMasks: [UInt64]
     private static let tableLimit: UInt32 = 0x3000
 
     /// Parses `pattern`; nil when it uses syntax outside the subset above.
     init?(pattern: String) {
-        guard let alternatives = Self.parse(Array(pattern.unicodeScalars)), alternatives.count <= 64,
-            alternatives.allSatisfy({ !$0.isEmpty })
-        else { return nil }
-        self.alternatives = alternatives
-        var table = [UInt64](repeating: 0, count: Int(Self.tableLimit))
-        var optional: UInt64 = 0
-        var general: UInt64 = 0
-        var anchored: UInt64 = 0
-        var high: [UInt32: UInt64] = [:]
-        for (k, steps) in alternatives.enumerated() {
-            let bit = UInt64(1) << UInt64(k)
-            if steps[0].atom == .start {
-                anchored |= bit
-                continue
+        guard let parsed = Self.parse(Array(pattern.unicodeScalars)) else { return nil }
+        var expanded: [(atoms: [Atom], isAnchored: Bool)] = []
+        for steps in parsed {
+            var variants: [[Atom]] = [[]]
+            for step in steps where step.atom != .start {
+                let with = variants.map { $0 + [step.atom] }
+                variants = step.isOptional ? variants + with : with
             }
-            if steps[0].isOptional { optional |= bit }
-            for cp in 0..<Self.tableLimit where Self.accepts(steps[0].atom, cp) { table[Int(cp)] |= bit }
-            switch steps[0].atom {
-            case .set(let ranges, false):
+            let isAnchored = steps.contains { $0.atom == .start }
+            expanded += variants.map { ($0, isAnchored) }
+        }
+        guard expanded.count <= 64, expanded.allSatisfy({ !$0.atoms.isEmpty }) else { return nil }
+        alternatives = expanded.map(\.atoms)
+        let longest = alternatives.map(\.count).max() ?? 0
+        var table = [[UInt64]](repeating: [UInt64](repeating: 0, count: Int(Self.tableLimit)), count: longest)
+        var high: [UInt32: [UInt64]] = [:]
+        var property = [UInt64](repeating: 0, count: longest)
+        var lengths = [UInt64](repeating: 0, count: longest + 1)
+        var anchored: UInt64 = 0
+        for (k, alternative) in expanded.enumerated() {
+            let bit = UInt64(1) << UInt64(k)
+            if alternative.isAnchored { anchored |= bit }
+            lengths[alternative.atoms.count] |= bit
+            for (s, atom) in alternative.atoms.enumerated() {
+                for cp in 0..<Self.tableLimit where Self.accepts(atom, cp) { table[s][Int(cp)] |= bit }
+                guard case .set(let ranges, false) = atom else {
+                    property[s] |= bit
+                    continue
+                }
                 for range in ranges where range.upperBound >= Self.tableLimit {
                     for cp in max(range.lowerBound, Self.tableLimit)...range.upperBound {
-                        high[cp, default: 0] |= bit
+                        high[cp, default: [UInt64](repeating: 0, count: longest)][s] |= bit
                     }
                 }
-            default: general |= bit
             }
         }
-        firstTable = table
-        optionalFirst = optional
-        generalFirst = general
         self.anchored = anchored
-        highFirst = high
+        stepTable = table
+        highTable = high
+        propertySteps = property
+        lengthMasks = lengths
     }
 
-    /// Whether the pattern matches anywhere in `text`.
+    /// Whether the pattern matches anywhere in `text`: all alternatives advance together, bit k
+    /// of `active[s]` meaning that alternative k has matched s steps ending here.
     func matches(_ text: [Unicode.Scalar]) -> Bool {
-        text.withUnsafeBufferPointer { t in
-            var candidates = anchored
-            for i in 0...t.count {
-                if i < t.count {
-                    let cp = t[i].value
-                    if cp < Self.tableLimit {
-                        candidates |= firstTable[Int(cp)] | optionalFirst
+        let longest = stepTable.count
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: longest + 1) { active in
+            active.initialize(repeating: 0)
+            for (i, scalar) in text.enumerated() {
+                let cp = scalar.value
+                let high = cp < Self.tableLimit ? nil : highTable[cp]
+                active[0] = i == 0 ? ~0 : ~anchored
+                var s = longest - 1
+                while s >= 0 {
+                    if active[s] != 0 {
+                        active[s + 1] = active[s] & stepMask(s, cp, high)
                     } else {
-                        candidates |= (highFirst[cp] ?? 0) | generalFirst | optionalFirst
+                        active[s + 1] = 0
                     }
-                } else {
-                    candidates |= optionalFirst  // only a skipped first step can match at the end
+                    s -= 1
                 }
-                while candidates != 0 {
-                    let k = candidates.trailingZeroBitCount
-                    candidates &= candidates - 1
-                    if Self.match(alternatives[k], 0, t, i) { return true }
-                }
+                for length in 1...longest where active[length] & lengthMasks[length] != 0 { return true }
             }
             return false
         }
     }
 
-    /// Whether `steps[s...]` matches `t` from position `i` (trying an optional step with and without).
-    private static func match(_ steps: [Step], _ s: Int, _ t: UnsafeBufferPointer<Unicode.Scalar>, _ i: Int)
-        -> Bool
-    {
-        guard s < steps.count else { return true }
-        let step = steps[s]
-        if step.atom == .start {
-            return i == 0 && match(steps, s + 1, t, i)
+    /// The alternatives whose step `s` accepts `cp` (`high`: `highTable[cp]`).
+    @inline(__always)
+    private func stepMask(_ s: Int, _ cp: UInt32, _ high: [UInt64]?) -> UInt64 {
+        if cp < Self.tableLimit { return stepTable[s][Int(cp)] }
+        var mask = high?[s] ?? 0
+        var property = propertySteps[s]
+        while property != 0 {
+            let k = property.trailingZeroBitCount
+            property &= property - 1
+            if Self.accepts(alternatives[k][s], cp) { mask |= 1 << UInt64(k) }
         }
-        if i < t.count, accepts(step.atom, t[i].value), match(steps, s + 1, t, i + 1) { return true }
-        return step.isOptional && match(steps, s + 1, t, i)
+        return mask
     }
 
     private static func accepts(_ atom: Atom, _ cp: UInt32) -> Bool {

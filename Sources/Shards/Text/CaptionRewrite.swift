@@ -281,13 +281,15 @@ enum CaptionRewrite {
 
     /// Step 22: `(\D)(\1{3,})` -> `\1`: runs of 4 or more equal non-digits become one.
     static func removeRepeatingChars(_ t: Bytes) -> Bytes {
-        var longestRun = 1
-        var run = 1
-        for i in t.indices.dropFirst() {
-            run = t[i] == t[i - 1] ? run + 1 : 1
-            longestRun = max(longestRun, run)
+        let hasRun = t.withUnsafeBufferPointer { b in
+            var i = 3
+            while i < b.count {
+                if b[i] == b[i - 1] && b[i] == b[i - 2] && b[i] == b[i - 3] { return true }
+                i += 1
+            }
+            return false
         }
-        guard longestRun >= 4 else { return t }
+        guard hasRun else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0

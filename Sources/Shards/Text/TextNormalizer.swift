@@ -39,7 +39,10 @@ public final class TextNormalizer: Sendable {
         var caption = caption
         let plain = caption.withUTF8 { utf8 -> [UInt8]? in
             for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x26 { return nil }
-            return utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return [UInt8](unsafeUninitializedCapacity: utf8.count) { buffer, count in
+                for (i, byte) in utf8.enumerated() { buffer[i] = byte &+ (byte &- 0x41 < 26 ? 0x20 : 0) }
+                count = utf8.count
+            }
         }
         if let plain { return plain }
         var text = Array(caption.unicodeScalars)
