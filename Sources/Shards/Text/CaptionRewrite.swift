@@ -244,8 +244,14 @@ enum CaptionRewrite {
             if t[i] == 0x23, i + 1 < t.count, isWord(t[i + 1]) {
                 var j = i + 1
                 while j < t.count, isWord(t[j]) { j += 1 }
-                out.append(
-                    contentsOf: Array(splitter.split(String(decoding: t[(i + 1)..<j], as: UTF8.self)).utf8))
+                // `\w` is `[a-z0-9_]` here: the splitter's pieces are the runs between underscores.
+                var pieceStart = i + 1
+                var tokens: [UInt8] = []
+                for k in (i + 1)...j where k == j || t[k] == 0x5F {
+                    if k > pieceStart { splitter.append(segmenting: t[pieceStart..<k], to: &tokens) }
+                    pieceStart = k + 1
+                }
+                out.append(contentsOf: tokens)
                 i = j
                 continue
             }
@@ -275,13 +281,15 @@ enum CaptionRewrite {
 
     /// Step 22: `(\D)(\1{3,})` -> `\1`: runs of 4 or more equal non-digits become one.
     static func removeRepeatingChars(_ t: Bytes) -> Bytes {
-        var longestRun = 1
-        var run = 1
-        for i in t.indices.dropFirst() {
-            run = t[i] == t[i - 1] ? run + 1 : 1
-            longestRun = max(longestRun, run)
+        let hasRun = t.withUnsafeBufferPointer { b in
+            var i = 3
+            while i < b.count {
+                if b[i] == b[i - 1] && b[i] == b[i - 2] && b[i] == b[i - 3] { return true }
+                i += 1
+            }
+            return false
         }
-        guard longestRun >= 4 else { return t }
+        guard hasRun else { return t }
         var out = Bytes()
         out.reserveCapacity(t.count)
         var i = 0

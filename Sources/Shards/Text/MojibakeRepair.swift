@@ -50,11 +50,7 @@ struct MojibakeRepair {
 
     /// `badness.is_bad`: whether the mojibake heuristic matches anywhere.
     func isBad(_ text: [Unicode.Scalar]) -> Bool {
-        guard text.contains(where: { !$0.isASCII && tables.badnessCharacters.contains($0.value) }) else {
-            return false
-        }
-        let string = String(String.UnicodeScalarView(text))
-        return tables.badness.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+        tables.badness.matches(text)
     }
 
     /// `UTF8_DETECTOR_RE.sub(fix_embedded_mojibake, text)`.

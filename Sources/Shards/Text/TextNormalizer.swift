@@ -34,6 +34,17 @@ public final class TextNormalizer: Sendable {
 
     /// Steps 1-5: ftfy, `html.unescape` twice, `emoji.demojize`, `unidecode`, `lower`.
     func asciiLowercase(_ caption: String) -> [UInt8] {
+        // Printable ASCII without `&` passes steps 1-4 unchanged (ftfy's and `html.unescape`'s
+        // triggers are `&`, controls and non-ASCII; emoji and Unidecode map ASCII to itself).
+        var caption = caption
+        let plain = caption.withUTF8 { utf8 -> [UInt8]? in
+            for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x26 { return nil }
+            return [UInt8](unsafeUninitializedCapacity: utf8.count) { buffer, count in
+                for (i, byte) in utf8.enumerated() { buffer[i] = byte &+ (byte &- 0x41 < 26 ? 0x20 : 0) }
+                count = utf8.count
+            }
+        }
+        if let plain { return plain }
         var text = Array(caption.unicodeScalars)
         text = TextRepair(tables: tables).fixText(text)
         text = HTMLUnescape.python(HTMLUnescape.python(text, tables: tables), tables: tables)
@@ -54,34 +65,74 @@ public final class TextNormalizer: Sendable {
         return bytes
     }
 
-    /// Steps 6-27 on the lowercase ASCII caption.
+    /// Steps 6-27 on the lowercase ASCII caption. A step runs only when a byte it rewrites may
+    /// occur: `present` holds every byte of the caption and every byte a step that ran inserted.
     func rewrite(_ text: [UInt8], uniform: () -> Double) -> String {
         typealias R = CaptionRewrite
-        var t = R.mergePeople(text)
-        t = R.replacePersons(t) { PersonToken.draw(uniform()) }
+        var present = ByteMask(text)
+        var t = text
+        if present.contains(0x3C) {  // <
+            t = R.mergePeople(t)
+            t = R.replacePersons(t) { PersonToken.draw(uniform()) }
+            present.insert(" people a person someone somebody ")
+        }
         t = R.removeWikiReferences(t)
-        t = R.removeHTMLTags(t)
-        t = R.removeURLs(t)
-        t = R.removeCommaNumbers(R.removeCommaNumbers(t))
-        t = R.replaceBetween(
-            t, separator: 0x2E, replacement: "xtokxdotxtokx", left: R.isWord, right: R.isWord)
-        t = R.protectQuotes(t)
-        t = R.replaceBetween(
-            t, separator: 0x2F, replacement: "xtokxslashxtokx", left: R.isDigit, right: R.isDigit)
-        t = R.replaceBetween(t, separator: 0x2D, replacement: " ", left: R.isWord, right: R.isWord)
-        t = R.padBytes(t) { $0 == 0x25 || $0 == 0x26 || $0 == 0x2F || $0 == 0x24 || $0 == 0x2A }
-        t = R.expandHashtags(t, splitter: splitter)
-        t = R.replaceBytes(t, { $0 == 0x5F || $0 == 0x23 || $0 == 0x5C }, with: " ")
-        t = R.replaceBytes(t, { $0 == 0x27 || $0 == 0x22 || $0 == 0x60 }, with: " \" ")
-        t = R.replaceBytes(t, Self.isCommaPunctuation, with: ",")
-        t = R.replaceLiteral(t, "xtokxdotxtokx", with: 0x2E)
-        t = R.replaceLiteral(t, "xtokxquotextokx", with: 0x27)
-        t = R.replaceLiteral(t, "xtokxslashxtokx", with: 0x2F)
+        if present.contains(0x3C) && present.contains(0x3E) { t = R.removeHTMLTags(t) }
+        if present.contains(0x68) { t = R.removeURLs(t) }  // h(ttp)
+        if present.contains(0x2C) { t = R.removeCommaNumbers(R.removeCommaNumbers(t)) }
+        if present.contains(0x2E) {
+            t = R.replaceBetween(
+                t, separator: 0x2E, replacement: "xtokxdotxtokx", left: R.isWord, right: R.isWord)
+            present.insert("xtokxdotxtokx")
+        }
+        if present.contains(0x27) {
+            t = R.protectQuotes(t)
+            present.insert("xtokxquotextokx")
+        }
+        if present.contains(0x2F) {
+            t = R.replaceBetween(
+                t, separator: 0x2F, replacement: "xtokxslashxtokx", left: R.isDigit, right: R.isDigit)
+            present.insert("xtokxslashxtokx")
+        }
+        if present.contains(0x2D) {
+            t = R.replaceBetween(t, separator: 0x2D, replacement: " ", left: R.isWord, right: R.isWord)
+            present.insert(" ")
+        }
+        if present.containsAny("%&/$*") {
+            t = R.padBytes(t) { $0 == 0x25 || $0 == 0x26 || $0 == 0x2F || $0 == 0x24 || $0 == 0x2A }
+            present.insert(" ")
+        }
+        if present.contains(0x23) {  // #
+            t = R.expandHashtags(t, splitter: splitter)
+            present.insert(" ")
+        }
+        if present.containsAny("_#\\") {
+            t = R.replaceBytes(t, { $0 == 0x5F || $0 == 0x23 || $0 == 0x5C }, with: " ")
+            present.insert(" ")
+        }
+        if present.containsAny("'\"`") {
+            t = R.replaceBytes(t, { $0 == 0x27 || $0 == 0x22 || $0 == 0x60 }, with: " \" ")
+            present.insert(" \"")
+        }
+        if present.containsAny("()[].,|:;?!=+~-/{}") {
+            t = R.replaceBytes(t, Self.isCommaPunctuation, with: ",")
+            present.insert(",")
+        }
+        if present.contains(0x78) {  // x(tokx)
+            t = R.replaceLiteral(t, "xtokxdotxtokx", with: 0x2E)
+            t = R.replaceLiteral(t, "xtokxquotextokx", with: 0x27)
+            t = R.replaceLiteral(t, "xtokxslashxtokx", with: 0x2F)
+        }
         t = R.removeRepeatingChars(t)
-        t = R.mergeRuns(t, of: 0x22, with: " \" ")
-        t = R.mergeRuns(t, of: 0x2C, with: ", ")
+        if present.contains(0x22) { t = R.mergeRuns(t, of: 0x22, with: " \" ") }
+        if present.contains(0x2C) { t = R.mergeRuns(t, of: 0x2C, with: ", ") }
         t = R.collapseSpaces(t)
-        return " " + String(decoding: R.trimCommas(t), as: UTF8.self)
+        let trimmed = R.trimCommas(t)
+        return String(unsafeUninitializedCapacity: trimmed.count + 1) { buffer in
+            buffer[0] = 0x20
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1...]).initialize(from: trimmed)
+            return trimmed.count + 1
+        }
     }
 
     /// `[()[\].,|:;?!=+~\-\/{}]`.
@@ -93,6 +144,37 @@ public final class TextNormalizer: Sendable {
             return true
         default: return false
         }
+    }
+}
+
+/// A set of ASCII bytes (bytes from 0x80 on are never members).
+struct ByteMask {
+    private var bits: (UInt64, UInt64) = (0, 0)
+
+    /// The bytes of `text`.
+    init(_ text: [UInt8]) {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for byte in text {
+            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte & 63) }
+        }
+        bits = (low, high)
+    }
+
+    /// Whether `byte` is a member.
+    func contains(_ byte: UInt8) -> Bool {
+        byte < 64 ? bits.0 & (1 << UInt64(byte)) != 0 : byte < 128 && bits.1 & (1 << UInt64(byte & 63)) != 0
+    }
+
+    /// Whether one of the bytes of `bytes` is a member.
+    func containsAny(_ bytes: StaticString) -> Bool {
+        bytes.withUTF8Buffer { $0.contains(where: contains) }
+    }
+
+    /// Adds the bytes of `bytes`.
+    mutating func insert(_ bytes: StaticString) {
+        let other = ByteMask(bytes.withUTF8Buffer { Array($0) })
+        bits = (bits.0 | other.bits.0, bits.1 | other.bits.1)
     }
 }
 

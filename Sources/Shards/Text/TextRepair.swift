@@ -28,24 +28,39 @@ struct TextRepair {
     /// `fix_and_explain` of one segment: the repair passes until a pass changes nothing.
     func fixSegment(_ segment: [Unicode.Scalar], unescapesHTML: Bool) -> [Unicode.Scalar] {
         var text = segment
+        var isNormalized = false
         while true {
             let original = text
             if unescapesHTML { text = HTMLUnescape.ftfy(text, tables: tables) }
             text = MojibakeRepair(tables: tables).fixEncoding(text)
             text = fixC1Controls(text)
-            text = translate(text, tables.ligatures)
-            text = translate(text, tables.widthMap)
-            text = text.map(uncurled)
-            text = fixLineBreaks(text)
-            text = removeTerminalEscapes(text)
-            text = text.filter { !Self.isRemovedControl($0.value) }
-            if text.contains(where: { $0.value >= 0x300 }) {  // below U+0300 every text is already NFC
+            // Ligatures (U+0132-U+01F3, U+FB00 on), width forms (U+3000 on), curly quotes, line
+            // breaks and controls: most texts have none and skip these passes after one scan.
+            if text.contains(where: { Self.mayNeedCleanup($0.value) }) {
+                text = translate(text, tables.ligatures)
+                text = translate(text, tables.widthMap)
+                text = text.map(uncurled)
+                text = fixLineBreaks(text)
+                text = removeTerminalEscapes(text)
+                text = text.filter { !Self.isRemovedControl($0.value) }
+            }
+            // NFC: below U+0300 every text is already NFC, and a text NFC produced on the last
+            // pass that no step has changed since stays NFC.
+            if text != original || !isNormalized, text.contains(where: { $0.value >= 0x300 }) {
                 text = Array(
                     String(String.UnicodeScalarView(text)).precomposedStringWithCanonicalMapping
                         .unicodeScalars)
             }
             if text == original { return text }
+            isNormalized = true
         }
+    }
+
+    /// Whether `value` is one the ligature, width, quote, line-break or control passes change.
+    private static func mayNeedCleanup(_ value: UInt32) -> Bool {
+        value < 0x20 || (value >= 0x7F && value < 0xA0) || (value >= 0x132 && value <= 0x1F3)
+            || value == 0x2BC
+            || value >= 0x2018
     }
 
     /// `fix_c1_controls`: U+0080-U+009F decoded as (sloppy) Windows-1252.

@@ -24,12 +24,9 @@ public final class TextTables: @unchecked Sendable {
     /// ftfy's width map and ligature map, code point -> replacement.
     let widthMap: [UInt32: [Unicode.Scalar]]
     let ligatures: [UInt32: [Unicode.Scalar]]
-    /// ftfy's mojibake heuristic (`badness.BADNESS_RE`) and `UTF8_DETECTOR_RE`, in ICU syntax.
-    let badness: NSRegularExpression
+    /// ftfy's mojibake heuristic (`badness.BADNESS_RE`) and `UTF8_DETECTOR_RE` (ICU syntax).
+    let badness: BadnessMatcher
     let utf8Detector: NSRegularExpression
-    /// The non-ASCII code points the badness expression mentions: every alternative needs one, so
-    /// a text without any cannot be "bad" (checked before running the expression).
-    let badnessCharacters: Set<UInt32>
 
     /// The code points below which `asciiOffsets` has entries.
     static let transliterationLimit = 0x20000
@@ -164,47 +161,16 @@ public final class TextTables: @unchecked Sendable {
         }
         widthMap = try map(file.width)
         ligatures = try map(file.ligatures)
-        badnessCharacters = Self.nonASCIICharacters(of: file.badness)
+        guard let badness = BadnessMatcher(pattern: file.badness) else {
+            throw TextTableError(
+                file: ftfyURL.path, line: 0, reason: "the badness pattern uses unsupported syntax")
+        }
+        self.badness = badness
         do {
-            badness = try NSRegularExpression(pattern: file.badness)
             utf8Detector = try NSRegularExpression(pattern: file.utf8Detector)
         } catch {
             throw TextTableError(file: ftfyURL.path, line: 0, reason: "a pattern does not compile: \(error)")
         }
-    }
-}
-
-extension TextTables {
-    /// Non-ASCII code points of an ICU pattern: raw characters, `\x{H}` escapes and `\x{H}-\x{H}` ranges.
-    static func nonASCIICharacters(of pattern: String) -> Set<UInt32> {
-        let scalars = Array(pattern.unicodeScalars)
-        var result = Set<UInt32>()
-        var previous: UInt32?
-        var i = 0
-        func escape(at start: Int) -> (UInt32, Int)? {
-            guard start + 3 < scalars.count, scalars[start] == "\\", scalars[start + 1] == "x",
-                scalars[start + 2] == "{", let close = scalars[start...].firstIndex(of: "}"),
-                let value = UInt32(String(String.UnicodeScalarView(scalars[(start + 3)..<close])), radix: 16)
-            else { return nil }
-            return (value, close + 1)
-        }
-        while i < scalars.count {
-            if let (value, next) = escape(at: i) {
-                result.insert(value)
-                previous = value
-                i = next
-            } else if scalars[i] == "-", let low = previous, let (high, next) = escape(at: i + 1), low <= high
-            {
-                for value in low...high { result.insert(value) }
-                previous = nil
-                i = next
-            } else {
-                if !scalars[i].isASCII { result.insert(scalars[i].value) }
-                previous = nil
-                i += 1
-            }
-        }
-        return result.filter { $0 >= 0x80 }
     }
 }
 
