@@ -16,6 +16,9 @@ let package = Package(
         // System libraries live inside the module that owns them.
         .systemLibrary(name: "CMPI", path: "Sources/Collective/CMPI", pkgConfig: "ompi-c"),
         .systemLibrary(name: "CZstd", path: "Sources/Shards/CZstd", pkgConfig: "libzstd"),
+        // Image decoding and PNG writing (Debian libpng-dev, libjpeg62-turbo-dev).
+        .systemLibrary(name: "CPNG", path: "Sources/Shards/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CJPEG", path: "Sources/Shards/CJPEG", pkgConfig: "libjpeg"),
         .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
         // Header-only FMA peak loop (per-function target attributes), for MFU.
         .systemLibrary(name: "CPeak", path: "Sources/Trainer/CPeak"),
@@ -24,8 +27,9 @@ let package = Package(
 
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
-            name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
-            exclude: ["CZstd"], resources: [.copy("Resources/bart"), .copy("Resources/text")]),
+            name: "Shards", dependencies: ["CZstd", "CPNG", "CJPEG"], path: "Sources/Shards",
+            exclude: ["CZstd", "CPNG", "CJPEG"],
+            resources: [.copy("Resources/bart"), .copy("Resources/text")]),
         .target(
             name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],
             path: "Sources/Trainer",

@@ -62,7 +62,8 @@ extension VQGANReferenceCheck {
     /// Decodes the reference indices: floats against `decoded`, 8-bit pixels against
     /// `decoded_uint8` (±1 allowed at no more than 0.1 % of the values).
     mutating func checkDecoder(
-        decodedFile: SafeTensorsFile, referenceCodes: [Int32], images: Int, tolerance: [Double]?
+        decodedFile: SafeTensorsFile, referenceCodes: [Int32], images: Int, tolerance: [Double]?,
+        directory: URL, imageNames: [String]?
     ) throws {
         let c = model.config
         let n = c.tokensPerImage
@@ -85,12 +86,17 @@ extension VQGANReferenceCheck {
         let reference = try decodedFile.bytes("decoded_uint8")
         let ours = VQGANPixels.bytes(decoded)
         stages.append(Self.compareBytes("decoded_uint8", ours, reference, images: images))
+        if let names = imageNames,
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("decoded").path)
+        {
+            try checkDecodedFiles(directory: directory, decoded: ours, names: names)
+        }
     }
 
     /// 8-bit images: exact except ±1 at no more than 0.1 % of the values.
-    static func compareBytes(_ name: String, _ ours: [UInt8], _ reference: [UInt8], images: Int)
-        -> VQGANStageCheck
-    {
+    static func compareBytes(
+        _ name: String, _ ours: [UInt8], _ reference: [UInt8], images: Int, allowOffByOne: Bool = true
+    ) -> VQGANStageCheck {
         guard ours.count == reference.count, images > 0 else {
             return VQGANStageCheck(
                 name: name, maxAbsolute: [.infinity], tolerance: [0],
@@ -105,7 +111,7 @@ extension VQGANReferenceCheck {
             worst[i / per] = max(worst[i / per], Double(difference))
         }
         let allowed = max(1, ours.count / 1000)
-        let limit: Double = offByOne <= allowed ? 1 : 0
+        let limit: Double = allowOffByOne && offByOne <= allowed ? 1 : 0
         return VQGANStageCheck(
             name: name, maxAbsolute: worst, tolerance: Array(repeating: limit, count: images),
             note: "\(offByOne) of \(ours.count) values differ by 1 (at most \(allowed) may)")

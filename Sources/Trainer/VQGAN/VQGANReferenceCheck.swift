@@ -41,6 +41,7 @@ public struct VQGANReferenceCheck {
         let decodedFile = try SafeTensorsFile(
             contentsOf: directory.appendingPathComponent("decode.safetensors"))
         let tolerances = try Self.tolerances(directory.appendingPathComponent("expected.json"))
+
         let pixels = try inputs.floats("pixel_values")
         let imageCount = try inputs.entry("pixel_values").shape.first ?? 0
         let (n, d, side) = (c.tokensPerImage, c.embeddingDimension, c.resolution)
@@ -50,6 +51,11 @@ public struct VQGANReferenceCheck {
                 path: "inputs.safetensors", name: "pixel_values",
                 expected: [imageCount, side, side, c.inputChannels],
                 found: try inputs.entry("pixel_values").shape)
+        }
+        let expectedURL = directory.appendingPathComponent("expected.json")
+        let names = try Self.imageNames(expectedURL)
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("images").path) {
+            try checkPreprocessing(directory: directory, inputs: inputs, names: names)
         }
         var encoderOut = [Float](repeating: 0, count: imageCount * n * c.encoderOutputChannels)
         var latents = [Float](repeating: 0, count: imageCount * n * d)
@@ -82,7 +88,7 @@ public struct VQGANReferenceCheck {
             tolerance: tolerances["best_distance"])
         try checkDecoder(
             decodedFile: decodedFile, referenceCodes: try encoded.int32s("indices"), images: imageCount,
-            tolerance: tolerances["decoded"])
+            tolerance: tolerances["decoded"], directory: directory, imageNames: names)
         try checkIntermediates(
             directory: directory, pixels: pixels, referenceCodes: try encoded.int32s("indices"))
     }
