@@ -14,6 +14,7 @@ extension VQGAN {
         g.upsample = upsample
         g.padBefore = padBefore ?? g.padBefore
         g.padAfter = padAfter ?? g.padAfter
+        convolutionMultiplyAdds += g.multiplyAdds
         Conv2D.forward(
             out: out, input: input, kernel: weights.pointer(t.kernel), bias: weights.pointer(t.bias),
             geometry: g,

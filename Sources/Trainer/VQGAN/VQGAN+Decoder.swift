@@ -10,6 +10,7 @@ extension VQGAN {
         var side = c.gridSide
         let deepest = c.levelChannels(c.levels - 1)
         let quantized = workspace.activations[2]
+        convolutionMultiplyAdds += side * side * c.embeddingDimension * c.latentChannels
         SpatialAttention.pointwise(
             out: quantized, input: latents, conv: layout.postQuantConv, weights: weights, pixels: side * side)
         trace?.record("post_quant_conv", quantized, side * side * c.latentChannels)

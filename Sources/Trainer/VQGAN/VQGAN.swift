@@ -20,6 +20,10 @@ public final class VQGAN {
     /// The weights (and configuration) this model runs.
     public let weights: VQGANWeights
     let workspace: VQGANWorkspace
+    /// Multiply-adds run so far in convolutions (including 1×1) and in the other matrix
+    /// products (attention scores and mixing, quantizer distances), for benchmarks.
+    public internal(set) var convolutionMultiplyAdds = 0
+    public internal(set) var otherMultiplyAdds = 0
 
     /// Allocates every buffer the model needs.
     public init(weights: VQGANWeights) {
@@ -48,9 +52,11 @@ public final class VQGAN {
         let w = workspace
         let z = runEncoder(pixels: pixels, trace: trace)
         let n = c.tokensPerImage
+        convolutionMultiplyAdds += n * c.encoderOutputChannels * c.embeddingDimension
         SpatialAttention.pointwise(
             out: w.latents, input: z, conv: weights.layout.quantConv, weights: weights, pixels: n)
         trace?.record("quant_conv", w.latents, n * c.embeddingDimension)
+        otherMultiplyAdds += n * c.codebookSize * c.embeddingDimension
         VectorQuantizer.nearest(
             codes: codes, distances: w.distances, latents: w.latents,
             codebook: weights.pointer(weights.layout.codebook), codebookNorms: w.codebookNorms,
