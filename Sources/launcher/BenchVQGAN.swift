@@ -36,6 +36,9 @@ struct BenchVQGAN: ParsableCommand {
 
     func run() throws {
         let comm = try Communicator.world()
+        if comm.worldSize > 1 && ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
+            BLASInfo.setThreadCount(1)
+        }
         let weights: VQGANWeights
         if let vqgan {
             weights = try VQGANWeights(directory: URL(fileURLWithPath: vqgan))
