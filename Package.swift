@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/Shards/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CBrotli", path: "Sources/Shards/CBrotli", pkgConfig: "libbrotlidec"),
         .systemLibrary(name: "CLZ4", path: "Sources/Shards/CLZ4", pkgConfig: "liblz4"),
+        // Image decoding and PNG writing (Debian libpng-dev, libjpeg62-turbo-dev).
+        .systemLibrary(name: "CPNG", path: "Sources/Shards/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CJPEG", path: "Sources/Shards/CJPEG", pkgConfig: "libjpeg"),
         .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
         // Header-only FMA peak loop (per-function target attributes), for MFU.
         .systemLibrary(name: "CPeak", path: "Sources/Trainer/CPeak"),
@@ -29,9 +32,9 @@ let package = Package(
 
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
-            name: "Shards", dependencies: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4"],
+            name: "Shards", dependencies: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4", "CPNG", "CJPEG"],
             path: "Sources/Shards",
-            exclude: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4"],
+            exclude: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4", "CPNG", "CJPEG"],
             resources: [.copy("Resources/bart"), .copy("Resources/text")]),
         .target(
             name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],

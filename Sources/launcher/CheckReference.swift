@@ -43,9 +43,17 @@ struct CheckReference: ParsableCommand {
             """)
     var sampling = false
 
+    @Flag(
+        help: """
+            DIR is a VQGAN fixture folder (model/, inputs/encode/decode.safetensors, expected.json, \
+            images/, decoded/): compare preprocessing, encoder, quantizer and decoder stage by stage.
+            """)
+    var vqgan = false
+
     func run() throws {
         if trajectory { return try runTrajectory() }
         if sampling { return try runSampling() }
+        if vqgan { return try runVQGAN() }
         let check = try ReferenceCheck(
             directory: URL(fileURLWithPath: directory), modelDirectory: model.map { URL(fileURLWithPath: $0) }
         )

@@ -20,6 +20,10 @@ struct Synth: ParsableCommand {
     @Option(help: "Records per shard file.")
     var recordsPerShard = 50_000
 
+    @Flag(
+        help: "Write --records captioned images (PNG and JPEG, odd sizes, gray, alpha) instead of shards.")
+    var images = false
+
     func validate() throws {
         guard records > 0, recordsPerShard > 0 else {
             throw ValidationError("--records and --records-per-shard must be positive")
@@ -28,6 +32,15 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        if images {
+            let paths = try SyntheticImages.write(
+                to: URL(fileURLWithPath: output), count: records, seed: seed)
+            print(
+                String(
+                    format: "synthetic images: %d at %@ (%.1f s)", paths.count, output,
+                    Date().timeIntervalSince(start)))
+            return
+        }
         let dataset = try SyntheticDataset.ensure(
             at: URL(fileURLWithPath: output), records: records, seed: seed, recordsPerShard: recordsPerShard)
         print(

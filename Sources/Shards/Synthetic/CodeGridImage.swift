@@ -1,5 +1,5 @@
 // Rendering a square grid of image codes as a PNG with the synthetic dataset's fixed palette,
-// and a minimal PNG encoder (stored deflate blocks, CRC-32 per chunk, Adler-32 per stream).
+// written through libpng (`PNG.encode`).
 
 /// Code grids to pictures: code c is colored by its range (`c / (imageVocabSize / 8)`, the
 /// synthetic dataset's color) and darkened by its variant (`c % (imageVocabSize / 8)`).
@@ -35,74 +35,5 @@ public enum CodeGridImage {
     public static func png(codes: [Int], imageVocabSize: Int, scale: Int = 16) -> [UInt8] {
         let (width, rgb) = pixels(codes: codes, imageVocabSize: imageVocabSize, scale: scale)
         return PNG.encode(width: width, height: width, rgb: rgb)
-    }
-}
-
-/// An 8-bit RGB PNG writer without compression (deflate "stored" blocks).
-public enum PNG {
-    /// PNG bytes of `rgb` (height rows of width x 3 bytes).
-    public static func encode(width: Int, height: Int, rgb: [UInt8]) -> [UInt8] {
-        precondition(rgb.count == width * height * 3, "\(rgb.count) bytes for \(width)x\(height) RGB")
-        var raw: [UInt8] = []
-        raw.reserveCapacity(height * (width * 3 + 1))
-        for row in 0..<height {
-            raw.append(0)  // filter: none
-            raw.append(contentsOf: rgb[(row * width * 3)..<((row + 1) * width * 3)])
-        }
-        var header: [UInt8] = []
-        header.appendBigEndian(UInt32(width))
-        header.appendBigEndian(UInt32(height))
-        header += [8, 2, 0, 0, 0]  // 8-bit, truecolor, deflate, adaptive filters, no interlace
-        var file: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        appendChunk("IHDR", header, to: &file)
-        appendChunk("IDAT", zlibStored(raw), to: &file)
-        appendChunk("IEND", [], to: &file)
-        return file
-    }
-
-    /// A zlib stream of stored (uncompressed) deflate blocks of at most 65535 bytes.
-    static func zlibStored(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var start = 0
-        repeat {
-            let count = min(65535, bytes.count - start)
-            let isFinal = start + count == bytes.count
-            out.append(isFinal ? 1 : 0)
-            out += [
-                UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8((~count >> 8) & 0xFF),
-            ]
-            out.append(contentsOf: bytes[start..<(start + count)])
-            start += count
-        } while start < bytes.count
-        out.appendBigEndian(adler32(bytes))
-        return out
-    }
-
-    /// Adler-32 (RFC 1950).
-    static func adler32(_ bytes: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1
-        var b: UInt32 = 0
-        for chunkStart in stride(from: 0, to: bytes.count, by: 5552) {  // largest run without overflow
-            for byte in bytes[chunkStart..<min(chunkStart + 5552, bytes.count)] {
-                a += UInt32(byte)
-                b += a
-            }
-            a %= 65521
-            b %= 65521
-        }
-        return b << 16 | a
-    }
-
-    static func appendChunk(_ type: String, _ data: [UInt8], to file: inout [UInt8]) {
-        file.appendBigEndian(UInt32(data.count))
-        let typed = Array(type.utf8) + data
-        file += typed
-        file.appendBigEndian(CRC32.ieee.checksum(typed))
-    }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendBigEndian(_ value: UInt32) {
-        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 }

@@ -13,3 +13,14 @@ extension SafeTensorsFile {
         }
     }
 }
+
+extension SafeTensorsFile {
+    /// Tensor `name` as bytes (U8 only).
+    public func bytes(_ name: String) throws -> [UInt8] {
+        let entry = try self.entry(name)
+        guard entry.dtype == "U8" else {
+            throw SafeTensorsError.wrongType(path: path, name: name, expected: "U8", found: entry.dtype)
+        }
+        return [UInt8](rawBytes(of: entry))
+    }
+}
