@@ -16,6 +16,11 @@ let package = Package(
         // System libraries live inside the module that owns them.
         .systemLibrary(name: "CMPI", path: "Sources/Collective/CMPI", pkgConfig: "ompi-c"),
         .systemLibrary(name: "CZstd", path: "Sources/Shards/CZstd", pkgConfig: "libzstd"),
+        // Parquet page codecs (snappy, gzip, brotli, LZ4_RAW; zstd above).
+        .systemLibrary(name: "CSnappy", path: "Sources/Shards/CSnappy", pkgConfig: "snappy"),
+        .systemLibrary(name: "CZlib", path: "Sources/Shards/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CBrotli", path: "Sources/Shards/CBrotli", pkgConfig: "libbrotlidec"),
+        .systemLibrary(name: "CLZ4", path: "Sources/Shards/CLZ4", pkgConfig: "liblz4"),
         .systemLibrary(name: "CBLAS", path: "Sources/Trainer/CBLAS", pkgConfig: "openblas"),
         // Header-only FMA peak loop (per-function target attributes), for MFU.
         .systemLibrary(name: "CPeak", path: "Sources/Trainer/CPeak"),
@@ -24,8 +29,10 @@ let package = Package(
 
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
-            name: "Shards", dependencies: ["CZstd"], path: "Sources/Shards",
-            exclude: ["CZstd"], resources: [.copy("Resources/bart")]),
+            name: "Shards", dependencies: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4"],
+            path: "Sources/Shards",
+            exclude: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4"],
+            resources: [.copy("Resources/bart"), .copy("Resources/text")]),
         .target(
             name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],
             path: "Sources/Trainer",
@@ -38,6 +45,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/launcher"),
+        // Fuzz targets over every reader of untrusted input (Tests/fuzz/run.sh builds them for libFuzzer).
+        .executableTarget(
+            name: "dalle-train-fuzz", dependencies: ["Shards", "Trainer"], path: "Sources/fuzz"),
 
         .target(name: "TestSupport", dependencies: ["Collective"], path: "Tests/TestSupport"),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),

@@ -32,6 +32,9 @@ for ranks in 2 3; do
     done
 done
 
+step "fuzz targets (libFuzzer + AddressSanitizer), 30 s each"
+Tests/fuzz/run.sh 30
+
 for script in Tests/integration/*.sh; do
     step "$script"
     bash "$script"

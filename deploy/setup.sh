@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd pkg-config)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd pkg-config
+    libsnappy-dev zlib1g-dev libbrotli-dev liblz4-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -32,10 +32,14 @@ struct Bench: ParsableCommand {
         help: "Time the whole steps in the sharded-optimizer mode (reduce-scatter, slice update, all-gather)."
     )
     var shardOptimizerState = false
+    @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
         guard batchSize > 0, steps > 0, warmup >= 0 else {
             throw ValidationError("--batch-size and --steps must be positive, --warmup non-negative")
+        }
+        if shardOptimizerState && optimizer.optim != "adam" {
+            throw ValidationError("--shard-optimizer-state is implemented for --optim adam only")
         }
     }
 
@@ -43,11 +47,15 @@ struct Bench: ParsableCommand {
         let comm = try Communicator.world()
         var options = TrainingOptions()
         options.model = model
+        options.weightDecay = 0.01
+        optimizer.apply(to: &options)
         let config = try TrainingSetup.modelConfig(options)
         let report = try BenchRun(
             config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
         )
-        .measure(peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState)
+        .measure(
+            peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState,
+            optimizer: options.optimizerSettings)
         let gathered = try comm.gather(Array(try JSONEncoder().encode(report)))
         if comm.isRoot {
             let reports = try gathered.map { try JSONDecoder().decode(BenchReport.self, from: Data($0)) }

@@ -29,6 +29,9 @@ struct BenchReader: ParsableCommand {
     @Option(help: "zstd worker threads (0: compress in the calling thread).")
     var zstdWorkers = 2
 
+    @Option(help: "Normalize captions as dalle-mini does, splitting hashtags with this word list.")
+    var wordFrequencies: String?
+
     func validate() throws {
         guard worldSize > 0, batchSize > 0, steps > 0, zstdMebibytes >= 0 else {
             throw ValidationError("--world-size, --batch-size, --steps must be positive")
@@ -39,16 +42,20 @@ struct BenchReader: ParsableCommand {
         let url = URL(fileURLWithPath: data)
         let dataset = try Dataset(directory: url)
         let (encoder, encoderName) = try benchmarkEncoder()
-        let options = ReaderOptions(
+        var options = ReaderOptions(
             seed: 1, rank: 0, worldSize: worldSize, batchSize: batchSize, maxTextLength: 64,
             decoderStartTokenID: 16384)
+        options.textNormalizer = try wordFrequencies.map {
+            try TextNormalizer(wordFrequencies: URL(fileURLWithPath: $0))
+        }
         let result = try ReaderBenchmark.run(
             dataset: dataset, options: options, encoder: encoder, steps: steps)
         print(
             String(
                 format:
-                    "reader: %.0f records/s per rank (rank 0 of %d, batch %d, %d records in %.2f s, encoder %@)",
-                result.recordsPerSecond, worldSize, batchSize, result.records, result.seconds, encoderName))
+                    "reader: %.0f records/s per rank (rank 0 of %d, batch %d, %d records in %.2f s, encoder %@%@)",
+                result.recordsPerSecond, worldSize, batchSize, result.records, result.seconds, encoderName,
+                wordFrequencies == nil ? "" : ", captions normalized"))
         guard zstdMebibytes > 0 else { return }
         let file = url.appendingPathComponent("zstd-benchmark.bin.zst")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -102,7 +102,10 @@ struct BenchRun {
     var warmup: Int
     var rank: Int
 
-    func measure(peakGFLOPs: Double?, fullStepOn comm: Communicator?, isSharded: Bool) throws -> BenchReport {
+    func measure(
+        peakGFLOPs: Double?, fullStepOn comm: Communicator?, isSharded: Bool,
+        optimizer: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
+    ) throws -> BenchReport {
         let model = try DalleBart(config: config, batchSize: batchSize)
         let parameters = FlatBuffer(count: model.layout.count)
         let gradients = FlatBuffer(count: model.layout.count)
@@ -130,7 +133,8 @@ struct BenchRun {
         let peakResident = Self.peakResidentMebibytes()
         let fullStep = try comm.map {
             try StepBenchmark.run(
-                comm: $0, model: model, batch: batch, steps: steps, warmup: warmup, isSharded: isSharded)
+                comm: $0, model: model, batch: batch, steps: steps, warmup: warmup, isSharded: isSharded,
+                optimizer: optimizer)
         }
         let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
         let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak()

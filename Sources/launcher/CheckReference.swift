@@ -30,12 +30,22 @@ struct CheckReference: ParsableCommand {
     @Flag(
         help: """
             DIR is a multi-step trajectory (trajectory.json, batches.safetensors, params_initial/step_1/\
-            step_2/final.safetensors): replay dalle-mini's AdamW and schedule and compare every step.
+            step_2/final.safetensors): replay dalle-mini's schedule and the optimizer trajectory.json names \
+            (adam, adafactor, distributed_shampoo) and compare every step.
             """)
     var trajectory = false
 
+    @Flag(
+        help: """
+            DIR is a sampling fixture folder (inputs.safetensors, scale-*.safetensors, expected.json): \
+            generate as dalle-mini's generate with --model's weights and compare sequences, step logits, \
+            scores and the teacher-forced forward.
+            """)
+    var sampling = false
+
     func run() throws {
         if trajectory { return try runTrajectory() }
+        if sampling { return try runSampling() }
         let check = try ReferenceCheck(
             directory: URL(fileURLWithPath: directory), modelDirectory: model.map { URL(fileURLWithPath: $0) }
         )

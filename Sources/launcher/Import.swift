@@ -1,4 +1,4 @@
-// `dalle-train import`: dalle-mini encoded JSON Lines (plain or .zst) -> validated shards.
+// `dalle-train import`: dalle-mini encoded JSON Lines (plain or .zst) and Parquet -> validated shards.
 import ArgumentParser
 import Foundation
 import Shards
@@ -6,7 +6,9 @@ import Shards
 /// Converts encoded datasets into a shard directory, validating every record.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert dalle-mini encoded JSON Lines (plain or .zst) into a shard directory.")
+        abstract:
+            "Convert dalle-mini encoded datasets (JSON Lines, plain or .zst, and Parquet) into a shard directory."
+    )
 
     @Option(help: "Directory to write manifest.json and the shards into.")
     var output: String
@@ -20,16 +22,17 @@ struct Import: ParsableCommand {
     @Option(help: "Codes must be in [0, image-vocab-size).")
     var imageVocabSize = 16384
 
-    @Option(help: "JSON key of the caption.")
+    @Option(help: "JSON key or Parquet column of the caption.")
     var captionColumn = "caption"
 
-    @Option(help: "JSON key of the list of image codes.")
+    @Option(help: "JSON key or Parquet column of the list of image codes.")
     var encodingColumn = "encoding"
 
     @Flag(help: "Skip invalid records (counted and reported) instead of failing on the first.")
     var skipInvalid = false
 
-    @Argument(help: "Input files (.jsonl, .json or .jsonl.zst).")
+    @Argument(
+        help: "Input files (.jsonl, .json, .jsonl.zst or .parquet) and directories of .parquet part files.")
     var files: [String]
 
     func validate() throws {

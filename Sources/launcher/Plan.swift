@@ -26,6 +26,8 @@ struct Plan: ParsableCommand {
     @Flag(help: "Plan for --shard-optimizer-state (see the note in the output).")
     var shardOptimizerState = false
 
+    @OptionGroup var optimizer: OptimizerFlags
+
     func validate() throws {
         guard batchSize > 0, ranks > 0, (ranksPerNode ?? 1) > 0 else {
             throw ValidationError("--batch-size, --ranks and --ranks-per-node must be positive")
@@ -35,9 +37,11 @@ struct Plan: ParsableCommand {
     func run() throws {
         var options = TrainingOptions()
         options.model = model
+        optimizer.apply(to: &options)
         let config = try TrainingSetup.modelConfig(options)
         let plan = MemoryPlan(
-            config: config, batchSize: batchSize, worldSize: ranks, isSharded: shardOptimizerState)
+            config: config, batchSize: batchSize, worldSize: ranks, isSharded: shardOptimizerState,
+            optimizer: options.optimizerSettings)
         let perNode = min(ranksPerNode ?? ranks, ranks)
         let parameters = ParameterLayout(config: config).count
         print(
@@ -45,6 +49,11 @@ struct Plan: ParsableCommand {
                 + "\(perNode) per node\(shardOptimizerState ? ", sharded optimizer state" : "")")
         print("per rank:")
         plan.lines.forEach { print($0) }
+        if case .distributedShampoo(let settings) = options.optimizerSettings {
+            print(
+                Self.shampooLine(
+                    ShampooLayout(layout: ParameterLayout(config: config), hyperparameters: settings)))
+        }
         let nodeBytes = plan.totalBytes * perNode
         print(
             String(
@@ -90,5 +99,16 @@ struct Plan: ParsableCommand {
         var status = statvfs()
         guard statvfs("/dev/shm", &status) == 0 else { return nil }
         return Int(status.f_bavail) * Int(status.f_frsize)
+    }
+
+    /// Shampoo's blocks: how many statistics, their sizes and bytes (statistics and preconditioners).
+    static func shampooLine(_ layout: ShampooLayout) -> String {
+        let skipped = layout.tensors.filter(\.isSkipped).count
+        let sizes = Dictionary(grouping: layout.statistics, by: \.size).map { "\($0.value.count)×\($0.key)²" }
+        return String(
+            format:
+                "Shampoo: %d statistics (%@), %d tensor(s) grafting only; statistics + preconditioners %.2f GiB",
+            layout.statistics.count, sizes.sorted().joined(separator: ", "), skipped,
+            Double(2 * layout.statisticsCount * 4) / Double(1 << 30))
     }
 }

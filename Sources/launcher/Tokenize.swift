@@ -19,6 +19,13 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Ids per caption, including <s> and </s>.")
     var maxLength = 64
 
+    @Flag(
+        help: "Normalize each caption as dalle-mini's TextNormalizer does first (needs --word-frequencies).")
+    var normalize = false
+
+    @Option(help: "Word list (most frequent first) for hashtag splitting, with --normalize.")
+    var wordFrequencies: String?
+
     @Flag(help: "Tokenize the inputs repeatedly and print captions/s instead of the ids.")
     var benchmark = false
 
@@ -28,14 +35,22 @@ struct Tokenize: ParsableCommand {
     func validate() throws {
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 (<s> and </s>)") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard !normalize || wordFrequencies != nil else {
+            throw ValidationError(TextNormalizer.missingWordListMessage)
+        }
     }
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let encoder = try loadTokenizer()
+        let normalizer =
+            try normalize
+            ? wordFrequencies.map { try TextNormalizer(wordFrequencies: URL(fileURLWithPath: $0)) } : nil
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if benchmark {
-            let texts = try CaptionLines.readAll(from: { readLine(strippingNewline: true) })
+            let texts = try CaptionLines.readAll(from: { readLine(strippingNewline: true) }).map {
+                normalizer?.normalize($0, uniform: CaptionLines.personDraws()) ?? $0
+            }
             try runBenchmark(texts, encoder: encoder, loadSeconds: loadSeconds)
             return
         }
@@ -44,7 +59,8 @@ struct Tokenize: ParsableCommand {
         var lineNumber = 0
         while let line = readLine(strippingNewline: true) {
             lineNumber += 1
-            guard let text = try CaptionLines.text(of: line, lineNumber: lineNumber) else { continue }
+            guard var text = try CaptionLines.text(of: line, lineNumber: lineNumber) else { continue }
+            if let normalizer { text = normalizer.normalize(text, uniform: CaptionLines.personDraws()) }
             CaptionLines.appendJSON(encoder.encode(text, maxLength: maxLength), to: &output)
             if output.utf8.count >= 1 << 16 {
                 FileHandle.standardOutput.write(Data(output.utf8))
@@ -134,6 +150,13 @@ enum CaptionLines {
             if let text = try text(of: line, lineNumber: lineNumber) { texts.append(text) }
         }
         return texts
+    }
+
+    /// `<person>` draws for one caption of a command-line tool: a fresh generator, so a caption
+    /// always gives the same output.
+    static func personDraws() -> () -> Double {
+        var random = SeededUniforms(seed: 0)
+        return { random.next() }
     }
 
     /// Appends `{"input_ids": [...], "attention_mask": [...]}` and a newline.

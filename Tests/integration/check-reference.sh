@@ -11,6 +11,13 @@ for name in tiny-A tiny-A2; do
 done
 "$binary" check-reference --trajectory "$fixtures/trajectory/tiny-A" | tail -1 | grep -q "^OK" \
     || { echo "check-reference --trajectory failed"; exit 1; }
+for folder in tiny-A tiny-A2 tiny-A-eos; do
+    cfg=${folder%-eos}
+    for model in "$fixtures/dallebart/$cfg" "$fixtures/dalle-mini-models/$cfg-scan"; do
+        "$binary" check-reference --sampling "$fixtures/sampling/$folder" --model "$model" | tail -1 \
+            | grep -q "^OK" || { echo "check-reference --sampling $folder --model $model failed"; exit 1; }
+    done
+done
 broken=$(mktemp -d)
 trap 'rm -rf "$broken"' EXIT
 cp "$fixtures/dallebart/tiny-A/"* "$broken/"

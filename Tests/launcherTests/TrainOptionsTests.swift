@@ -118,14 +118,25 @@ struct TrainOptionsTests {
 
     @Test func everyTableRowHasAWorkingFlag() throws {
         let defaults = TrainingOptions()
-        for spec in TrainingOptions.table {
+        // train.py options whose other values are not implemented: the flag is refused by name.
+        let refused = [
+            "optim_quantized": "--optim-quantized", "shard_shampoo_across": "--shard-shampoo-across=mp",
+        ]
+        for (key, flag) in refused {
+            #expect(throws: TrainingOptionsError.self, "\(key)") {
+                try TrainingOptions.resolve(arguments: [flag])
+            }
+        }
+        for spec in TrainingOptions.table where refused[spec.key] == nil {
             // A switch flips; a valued flag takes the first sample its type and rule accept.
             let flipped =
                 spec.read(defaults) == .bool(true) ? "--no-" + spec.flags[0].dropFirst(2) : spec.flags[0]
             let samples: [[String]] =
                 spec.isSwitch
                 ? [[flipped]]
-                : ["5", "0.25", "linear", "x-\(spec.key)"].map { ["\(spec.flags.last!)=\($0)"] }
+                : ["5", "0.25", "linear", "adafactor", "sgd", "x-\(spec.key)"].map {
+                    ["\(spec.flags.last!)=\($0)"]
+                }
             let changed = samples.compactMap { try? TrainingOptions.resolve(arguments: $0) }
                 .filter { spec.read($0) != spec.read(defaults) }
             let parsed = try #require(changed.first, "no flag value changed \(spec.key)")

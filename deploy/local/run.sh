@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs dalle-train on N ranks of this machine: deploy/local/run.sh N [dalle-train arguments...]
 # One OpenBLAS thread per rank unless OPENBLAS_NUM_THREADS is set; --oversubscribe when N > cores.
+# A stop signal to this script checkpoints the run and exits 75, as SIGUSR1 to a rank does.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/mpi-env.sh"
@@ -10,4 +11,16 @@ binary="${DALLE_TRAIN_BINARY:-$root/.build/release/dalle-train}"
 [[ -x "$binary" ]] || { echo "run.sh: $binary not built; run deploy/setup.sh first" >&2; exit 1; }
 extra=()
 (( ranks > $(nproc) )) && extra+=(--oversubscribe)
-exec mpirun -np "$ranks" "${extra[@]}" -x OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" "$binary" "$@"
+mpirun -np "$ranks" "${extra[@]}" -x OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" "$binary" "$@" &
+child=$!
+# SIGTERM/SIGINT/SIGHUP to this script (kill, timeout, a container stop) become SIGUSR1 to mpirun,
+# which forwards it to every rank: they finish the step, rank 0 checkpoints, all exit 75. (mpirun
+# itself turns SIGTERM into an abort that SIGKILLs the ranks after one second.)
+forward() { kill -USR1 "$child" 2>/dev/null || true; }
+trap forward TERM INT HUP
+status=0
+while true; do
+    wait "$child" && status=0 || status=$?
+    kill -0 "$child" 2>/dev/null || break  # a trapped signal interrupted wait: keep waiting
+done
+exit "$status"

@@ -91,8 +91,20 @@ public final class Dataset: @unchecked Sendable {
         var blocks: [BlockLocation] = []
         var total = 0
         for (shardIndex, shard) in manifest.shards.enumerated() {
+            // Shards live in the dataset directory itself: a name is never a path.
+            guard !shard.file.isEmpty, !shard.file.contains("/"), shard.file != "..", shard.file != "." else {
+                throw ShardError.badManifest(
+                    path: path, detail: "shard file name \"\(shard.file)\" is not a plain name")
+            }
             let file = try ShardFile(url: directory.appendingPathComponent(shard.file))
             let header = file.header
+            guard header.blockCount == shard.blockCount, header.fileByteCount == shard.byteCount else {
+                throw ShardError.badManifest(
+                    path: path,
+                    detail:
+                        "shard \(shard.file) has \(header.blockCount) blocks in \(header.fileByteCount) bytes; the "
+                        + "manifest says \(shard.blockCount) blocks in \(shard.byteCount) bytes")
+            }
             guard header.recordCount == shard.recordCount, header.imageLength == manifest.imageLength,
                 header.imageVocabSize == manifest.imageVocabSize
             else {

@@ -15,6 +15,8 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
     case invalidCaption(path: String, block: Int, record: Int)
     case badManifest(path: String, detail: String)
     case invalidRecord(path: String, line: Int, detail: String)
+    /// A bad row of a Parquet file: 0-based row in the file, row group, and row within the group.
+    case invalidRow(path: String, row: Int, rowGroup: Int, rowInGroup: Int, detail: String)
     case datasetTooSmall(path: String, records: Int, recordsPerMicroStep: Int)
     case cursorMismatch(detail: String)
 
@@ -51,11 +53,26 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
                 + "`dalle-train import` or `dalle-train synth`"
         case .invalidRecord(let path, let line, let detail):
             return "\(path):\(line): \(detail); fix the record or pass --skip-invalid to skip such records"
+        case .invalidRow(_, _, _, _, let detail):
+            return "\(location): \(detail); fix the record or pass --skip-invalid to skip such records"
         case .datasetTooSmall(let path, let records, let recordsPerMicroStep):
             return "dataset \(path) has \(records) records, fewer than one global batch of "
                 + "\(recordsPerMicroStep) (ranks x batch); use a smaller batch or more data"
         case .cursorMismatch(let detail):
             return "data cursor does not fit this run: \(detail); resume with the same dataset and seed"
+        }
+    }
+}
+
+extension ShardError {
+    /// Where a bad input record is: "file:line" (JSON Lines) or "file: row R (row group G, row r)"
+    /// (Parquet); empty for other errors.
+    public var location: String {
+        switch self {
+        case .invalidRecord(let path, let line, _): return "\(path):\(line)"
+        case .invalidRow(let path, let row, let rowGroup, let rowInGroup, _):
+            return "\(path): row \(row) (row group \(rowGroup), row \(rowInGroup))"
+        default: return ""
         }
     }
 }

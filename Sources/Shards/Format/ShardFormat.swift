@@ -6,6 +6,8 @@
 public enum ShardFormat {
     /// First 8 bytes of every shard: "DTSHARD\0".
     public static let magic: [UInt8] = Array("DTSHARD".utf8) + [0]
+    /// Codes per record a reader accepts (dalle-mini uses 256; 2^20 bounds all arithmetic).
+    public static let maximumImageLength = 1 << 20
     /// The version this build writes and reads.
     public static let version: UInt32 = 1
     /// Size of the header at offset 0.
@@ -66,14 +68,24 @@ public enum ShardFormat {
                 throw ShardError.corruptHeader(
                     path: path, detail: "CRC-32C \(hex(computed)), stored \(hex(stored))")
             }
+            // Untrusted 64-bit counts: no conversion or arithmetic before they are bounded by the file.
+            let recordCount = bytes.loadLittleEndian(UInt64.self, at: 24)
+            let indexOffset = bytes.loadLittleEndian(UInt64.self, at: 40)
+            guard indexOffset <= UInt64(fileByteCount), recordCount <= UInt64(fileByteCount) else {
+                throw ShardError.corruptHeader(
+                    path: path,
+                    detail:
+                        "\(recordCount) records and index offset \(indexOffset) in a file of \(fileByteCount) bytes"
+                )
+            }
             let header = Header(
                 imageLength: Int(bytes.loadLittleEndian(UInt32.self, at: 16)),
                 imageVocabSize: Int(bytes.loadLittleEndian(UInt32.self, at: 20)),
-                recordCount: Int(bytes.loadLittleEndian(UInt64.self, at: 24)),
+                recordCount: Int(recordCount),
                 blockCount: Int(bytes.loadLittleEndian(UInt32.self, at: 32)),
-                indexOffset: Int(bytes.loadLittleEndian(UInt64.self, at: 40)))
-            guard header.imageLength > 0, header.imageVocabSize > 0, header.imageVocabSize <= 65536,
-                header.indexOffset >= headerByteCount
+                indexOffset: Int(indexOffset))
+            guard header.imageLength > 0, header.imageLength <= maximumImageLength, header.imageVocabSize > 0,
+                header.imageVocabSize <= 65536, header.indexOffset >= headerByteCount
             else {
                 throw ShardError.corruptHeader(path: path, detail: "impossible sizes \(header)")
             }
@@ -134,14 +146,22 @@ public enum ShardFormat {
         var nextOffset = headerByteCount
         for block in 0..<header.blockCount {
             let at = block * indexEntryByteCount
+            // 64-bit fields from the file: bounded before they become Ints (no conversion trap).
+            let offset = bytes.loadLittleEndian(UInt64.self, at: at)
+            let firstRecord = bytes.loadLittleEndian(UInt64.self, at: at + 16)
+            guard offset <= UInt64(header.indexOffset), firstRecord <= UInt64(header.recordCount) else {
+                throw ShardError.corruptIndex(
+                    path: path,
+                    detail: "block \(block): offset \(offset), first record \(firstRecord) out of range")
+            }
             let entry = BlockEntry(
-                offset: Int(bytes.loadLittleEndian(UInt64.self, at: at)),
+                offset: Int(offset),
                 compressedByteCount: Int(bytes.loadLittleEndian(UInt32.self, at: at + 8)),
                 rawByteCount: Int(bytes.loadLittleEndian(UInt32.self, at: at + 12)),
-                firstRecord: Int(bytes.loadLittleEndian(UInt64.self, at: at + 16)),
+                firstRecord: Int(firstRecord),
                 recordCount: Int(bytes.loadLittleEndian(UInt32.self, at: at + 24)),
                 checksum: bytes.loadLittleEndian(UInt32.self, at: at + 28))
-            let minimumRaw = entry.recordCount * (4 + 2 * header.imageLength)
+            let minimumRaw = entry.recordCount * (4 + 2 * header.imageLength)  // < 2^32 · 2^21: no overflow
             guard entry.offset == nextOffset, entry.firstRecord == nextRecord, entry.recordCount > 0,
                 entry.rawByteCount >= minimumRaw
             else {

@@ -131,9 +131,8 @@ struct RecordScanner {
             let value = try number()
             guard let code = value, code >= 0, code < imageVocabSize else {
                 let text = String(decoding: bytes[start..<index], as: UTF8.self)
-                throw Importer.RecordFailure(
-                    reason: "code \(codes.count) is \(text.isEmpty ? "not a number" : text), "
-                        + "expected an integer in [0, \(imageVocabSize))")
+                throw Importer.RecordFailure.codeOutOfRange(
+                    position: codes.count, text: text, imageVocabSize: imageVocabSize)
             }
             codes.append(UInt16(code))
         } while try consume(UInt8(ascii: ","))

@@ -17,11 +17,17 @@ public struct ReaderOptions: Sendable {
     public var blankCaptionProbability: Double
     /// Blocks whose records are shuffled together (memory: about this many decoded blocks).
     public var shuffleWindowBlocks: Int
+    /// Rows of the model's text embedding (`encoder_vocab_size`): tokenizer ids at or above it
+    /// become the last row's id, as dalle-mini's embedding gather clamps them; nil: no clamping.
+    public var textVocabularySize: Int?
+    /// dalle-mini's caption normalizer, for models whose config sets `normalize_text` (nil: captions
+    /// are tokenized as they are). Its `<person>` draws depend only on (seed, epoch, record).
+    public var textNormalizer: TextNormalizer?
 
     public init(
         seed: UInt64, rank: Int, worldSize: Int, batchSize: Int, maxTextLength: Int,
         decoderStartTokenID: Int32,
-        blankCaptionProbability: Double = 0, shuffleWindowBlocks: Int = 8
+        blankCaptionProbability: Double = 0, shuffleWindowBlocks: Int = 8, textVocabularySize: Int? = nil
     ) {
         precondition(
             worldSize > 0 && (0..<worldSize).contains(rank), "rank \(rank) of world size \(worldSize)")
@@ -36,6 +42,7 @@ public struct ReaderOptions: Sendable {
         self.decoderStartTokenID = decoderStartTokenID
         self.blankCaptionProbability = blankCaptionProbability
         self.shuffleWindowBlocks = shuffleWindowBlocks
+        self.textVocabularySize = textVocabularySize
     }
 
     /// G = worldSize x batchSize: records consumed per step by all ranks together.

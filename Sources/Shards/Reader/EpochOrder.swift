@@ -7,6 +7,7 @@ enum RandomPurpose: UInt64 {
     case blockPermutation = 1
     case windowShuffle = 2
     case blankCaption = 3
+    case personToken = 4
 }
 
 /// One epoch's record order: windows of consecutive (permuted) blocks, records shuffled

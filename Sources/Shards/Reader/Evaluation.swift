@@ -23,7 +23,8 @@ public final class EvaluationReader {
         batchCount = (recordCount + options.recordsPerMicroStep - 1) / options.recordsPerMicroStep
         collator = BatchCollator(
             encoder: encoder, maxTextLength: options.maxTextLength, imageLength: dataset.manifest.imageLength,
-            decoderStartTokenID: options.decoderStartTokenID)
+            decoderStartTokenID: options.decoderStartTokenID, textVocabularySize: options.textVocabularySize,
+            normalizer: options.textNormalizer, seed: options.seed)
         stream = RecordStream(dataset: dataset, seed: 0, epoch: 0, isShuffled: false, windowBlocks: 1)
     }
 

@@ -110,7 +110,8 @@ final class BatchProducer {
         self.options = options
         collator = BatchCollator(
             encoder: encoder, maxTextLength: options.maxTextLength, imageLength: dataset.manifest.imageLength,
-            decoderStartTokenID: options.decoderStartTokenID)
+            decoderStartTokenID: options.decoderStartTokenID, textVocabularySize: options.textVocabularySize,
+            normalizer: options.textNormalizer, seed: options.seed)
         stream = RecordStream(
             dataset: dataset, seed: options.seed, epoch: cursor.epoch, isShuffled: true,
             windowBlocks: options.shuffleWindowBlocks)
@@ -138,7 +139,7 @@ final class BatchProducer {
         let epoch = cursor.epoch
         let probability = options.blankCaptionProbability
         let seed = SplitMix64.derive(options.seed, UInt64(epoch), RandomPurpose.blankCaption.rawValue)
-        let batch = collator.collate(records) { record in
+        let batch = collator.collate(records, epoch: epoch) { record in
             probability > 0
                 && Double(SplitMix64.derive(seed, UInt64(record.index)) >> 11) * 0x1p-53 < probability
         }

@@ -96,8 +96,17 @@ struct BatchCollator {
     let maxTextLength: Int
     let imageLength: Int
     let decoderStartTokenID: Int32
+    /// Ids at or above this become `textVocabularySize - 1` (nil: unchanged), so every id the
+    /// model receives has an embedding row. BART's `<mask>` (50264) is the case in practice.
+    var textVocabularySize: Int? = nil
+    /// Normalizes each caption (after the blank-caption draw, as dalle-mini's preprocessing does).
+    var normalizer: TextNormalizer? = nil
+    /// Seed of the `<person>` draws (mixed with the epoch and the record index).
+    var seed: UInt64 = 0
 
-    func collate(_ records: [Record], blankCaption: (Record) -> Bool = { _ in false }) -> Batch {
+    func collate(_ records: [Record], epoch: Int = 0, blankCaption: (Record) -> Bool = { _ in false })
+        -> Batch
+    {
         let rows = records.count
         var inputIDs: [Int32] = []
         var attentionMask: [Int32] = []
@@ -106,11 +115,20 @@ struct BatchCollator {
         attentionMask.reserveCapacity(rows * maxTextLength)
         labels.reserveCapacity(rows * imageLength)
         for record in records {
-            let text = encoder.encode(blankCaption(record) ? "" : record.caption, maxLength: maxTextLength)
+            var caption = blankCaption(record) ? "" : record.caption
+            if let normalizer {
+                var random = SeededUniforms.personDraws(seed: seed, epoch: epoch, record: record.index)
+                caption = normalizer.normalize(caption) { random.next() }
+            }
+            let text = encoder.encode(caption, maxLength: maxTextLength)
             precondition(
                 text.inputIDs.count == maxTextLength && text.attentionMask.count == maxTextLength,
                 "caption encoder returned \(text.inputIDs.count) ids for max length \(maxTextLength)")
-            inputIDs.append(contentsOf: text.inputIDs)
+            if let size = textVocabularySize, let largest = text.inputIDs.max(), Int(largest) >= size {
+                inputIDs.append(contentsOf: text.inputIDs.map { min($0, Int32(size - 1)) })
+            } else {
+                inputIDs.append(contentsOf: text.inputIDs)
+            }
             attentionMask.append(contentsOf: text.attentionMask)
             for code in record.codes { labels.append(Int32(code)) }
         }

@@ -78,28 +78,39 @@ struct TokenizerFiles {
         }
         var vocabulary: [String: Int32] = [:]
         vocabulary.reserveCapacity(decoded.count)
-        for (token, id) in decoded {
+        var owners: [Int: String] = [:]
+        for (token, id) in decoded.sorted(by: { $0.key < $1.key }) {
             guard (0..<Int(Int32.max)).contains(id) else {
                 throw TokenizerError.malformedJSON(
                     path: url.path, reason: "token \(TokenizerError.quoted(token)) has id \(id)")
+            }
+            if let other = owners.updateValue(token, forKey: id) {
+                throw TokenizerError.malformedJSON(
+                    path: url.path,
+                    reason:
+                        "tokens \(TokenizerError.quoted(other)) and \(TokenizerError.quoted(token)) share id \(id)"
+                )
             }
             vocabulary[token] = Int32(id)
         }
         return vocabulary
     }
 
-    /// `merges.txt`: the first line is a header and is skipped whatever it says; then one
-    /// `left right` merge per line, highest priority first (rank = line index - 1).
+    /// `merges.txt`: an optional `#version` header line (skipped, as Hugging Face's tokenizers
+    /// library does), then one `left right` merge per line, highest priority first. Line ends may
+    /// be LF or CRLF.
     static func readMerges(_ url: URL, vocabulary: [String: Int32]) throws -> [UInt64: UInt64] {
         let data = try read(url)
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokenizerError.malformedMerges(path: url.path, line: 1, reason: "the file is not UTF-8")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: split on both line ends explicitly.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         while let last = lines.last, last.isEmpty || last == "\r" { lines.removeLast() }
         var merges: [UInt64: UInt64] = [:]
         merges.reserveCapacity(lines.count)
-        for (index, rawLine) in lines.enumerated().dropFirst() {
+        let headerLines = lines.first?.hasPrefix("#version") == true ? 1 : 0
+        for (index, rawLine) in lines.enumerated().dropFirst(headerLines) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -113,7 +124,7 @@ struct TokenizerFiles {
                     path: url.path, line: index + 1,
                     reason: "token \(TokenizerError.quoted(token)) is not in vocab.json")
             }
-            let rank = UInt64(index - 1)
+            let rank = UInt64(index - headerLines)
             merges[BPEModel.pairKey(vocabulary[left]!, vocabulary[right]!)] =
                 rank << 32 | UInt64(UInt32(bitPattern: vocabulary[left + right]!))
         }

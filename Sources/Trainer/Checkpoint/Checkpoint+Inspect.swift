@@ -1,5 +1,4 @@
-// A full check of one checkpoint without a model to load it into: every checksum, every zstd
-// frame, both safetensors headers and config.json. Used by `dalle-train inspect`.
+// `dalle-train inspect`: the checks of a resume, run on one checkpoint with buffers of its own model.
 import Foundation
 
 /// What a checkpoint holds, once every file has been checked.
@@ -21,11 +20,12 @@ public struct CheckpointSummary: Sendable {
 }
 
 extension Checkpoint {
-    /// Verifies every file of the checkpoint at `directory` (sizes and XXH64 from
-    /// trainer_state.json, zstd frame checksums, safetensors headers, config.json) and summarizes it.
-    /// Throws the first problem, naming the file.
+    /// Runs on the checkpoint at `directory` exactly the checks a resume runs (sizes and XXH64 of
+    /// every file including trainer_state.json, its format version and counters, config.json, zstd
+    /// frame checksums, every tensor's presence, dtype and shape, the optimizer count against the
+    /// step), by loading it into buffers of its own model, and summarizes it. Throws the first
+    /// problem, naming the file.
     public static func inspect(_ directory: URL) throws -> CheckpointSummary {
-        let state = try verify(directory)
         let configURL = directory.appendingPathComponent(configFile)
         let config: DalleBartConfig
         do {
@@ -34,23 +34,24 @@ extension Checkpoint {
             throw CheckpointError.malformed(
                 path: configURL.path, reason: "not a DalleBart config.json: \(error)")
         }
-        var payloads: [CheckpointSummary.Payload] = []
-        for file in [modelFile, optimizerFile] {
-            let url = directory.appendingPathComponent(file)
-            let tensors: SafeTensorsFile
-            do {
-                tensors = try SafeTensorsFile(bytes: try decompress(url), path: url.path)
-            } catch let error as CheckpointError {
-                throw error
-            } catch {
-                throw CheckpointError.malformed(path: url.path, reason: "\(error)")
-            }
-            payloads.append(
-                .init(
-                    file: file, tensorCount: tensors.entries.count,
-                    tensorByteCount: tensors.entries.reduce(0) { $0 + $1.byteRange.count },
-                    fileByteCount: state.files[file]?.byteCount ?? 0))
-        }
+        let layout = ParameterLayout(config: config)
+        // The optimizer of the run that wrote it (its options travel in trainer_state.json).
+        let optimizer = try verify(directory).training.optimizerSettings.makeOptimizer(layout: layout)
+        let state = try load(
+            directory, config: config, layout: layout, parameters: FlatBuffer(count: layout.count),
+            optimizer: optimizer)
+        let stateTensors = optimizer.stateTensors(layout: layout)
+        let payloads = [
+            CheckpointSummary.Payload(
+                file: modelFile, tensorCount: layout.entries.count,
+                tensorByteCount: layout.count * MemoryLayout<Float>.stride,
+                fileByteCount: state.files[modelFile]?.byteCount ?? 0),
+            CheckpointSummary.Payload(
+                file: optimizerFile, tensorCount: stateTensors.count + 1,
+                tensorByteCount: stateTensors.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.stride
+                    + MemoryLayout<Int64>.stride,
+                fileByteCount: state.files[optimizerFile]?.byteCount ?? 0),
+        ]
         return CheckpointSummary(directory: directory, state: state, config: config, payloads: payloads)
     }
 }

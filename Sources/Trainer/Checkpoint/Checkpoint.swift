@@ -28,6 +28,9 @@ public enum Checkpoint {
     public static let modelFile = "model.safetensors.zst"
     public static let optimizerFile = "optimizer.safetensors.zst"
     public static let stateFile = "trainer_state.json"
+    /// XXH64 of `trainer_state.json` itself (format version 2 on), so that no file of a
+    /// checkpoint goes unchecked.
+    public static let stateChecksumFile = "trainer_state.json.xxh64"
 
     /// The directory name of the checkpoint of `step`: `step-00000123`.
     public static func directoryName(step: Int) -> String {
@@ -36,10 +39,10 @@ public enum Checkpoint {
     }
 
     /// Writes a complete checkpoint of `step` under `root` and returns its directory.
-    /// `parameters`, `optimizer.m` and `optimizer.v` must be complete on this rank.
+    /// `parameters` and the optimizer's state must be complete on this rank.
     public static func write(
         state: TrainerState, config: DalleBartConfig, layout: ParameterLayout, parameters: FlatBuffer,
-        optimizer: AdamW, to root: URL, compression: CheckpointCompression
+        optimizer: any ParameterOptimizer, to root: URL, compression: CheckpointCompression
     ) throws -> URL {
         let name = directoryName(step: state.step)
         let final = root.appendingPathComponent(name)
@@ -58,21 +61,27 @@ public enum Checkpoint {
                 compression: compression)
         }
         var count = Int64(optimizer.step).littleEndian
-        let optimizerHeader = optimizerHeader(layout: layout, step: optimizer.step)
+        let tensors = optimizer.stateTensors(layout: layout)
+        let optimizerHeader = optimizerHeader(tensors, format: optimizer.stateFormat)
         state.files[optimizerFile] = try optimizerHeader.withUnsafeBytes { header in
             try withUnsafeBytes(of: &count) { count in
-                try SeekableZstd.write(
-                    [
-                        header, UnsafeRawBufferPointer(optimizer.m.buffer),
-                        UnsafeRawBufferPointer(optimizer.v.buffer), count,
-                    ],
-                    to: temporary.appendingPathComponent(optimizerFile), compression: compression)
+                let payload = tensors.map {
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(start: $0.pointer, count: $0.count))
+                }
+                return try SeekableZstd.write(
+                    [header] + payload + [count], to: temporary.appendingPathComponent(optimizerFile),
+                    compression: compression)
             }
         }
         let configURL = temporary.appendingPathComponent(configFile)
         try DurableFiles.write(try configJSON(config), to: configURL)
         state.files[configFile] = try checksum(of: configURL)
-        try DurableFiles.write(try state.jsonData(), to: temporary.appendingPathComponent(stateFile))
+        let stateJSON = try state.jsonData()
+        try DurableFiles.write(stateJSON, to: temporary.appendingPathComponent(stateFile))
+        let stateHash = stateJSON.withUnsafeBytes { XXHash64.hash($0) }
+        try DurableFiles.write(
+            Data((XXHash64.hex(stateHash) + "\n").utf8),
+            to: temporary.appendingPathComponent(stateChecksumFile))
         try DurableFiles.syncDirectory(temporary)
         // A complete checkpoint of the same step (a rerun) is moved aside, not deleted, until
         // the new one is in place.
@@ -90,11 +99,39 @@ public enum Checkpoint {
         guard let data = FileManager.default.contents(atPath: stateURL.path) else {
             throw CheckpointError.missingFile(path: stateURL.path)
         }
+        let checksumURL = directory.appendingPathComponent(stateChecksumFile)
+        let recorded = FileManager.default.contents(atPath: checksumURL.path).map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let found = XXHash64.hex(data.withUnsafeBytes { XXHash64.hash($0) })
+        if let recorded, recorded != found {
+            throw CheckpointError.checksumMismatch(path: stateURL.path, expected: recorded, found: found)
+        }
         let state: TrainerState
         do {
             state = try JSONDecoder().decode(TrainerState.self, from: data)
         } catch {
             throw CheckpointError.malformed(path: stateURL.path, reason: "unreadable trainer state: \(error)")
+        }
+        guard TrainerState.readableFormatVersions.contains(state.formatVersion) else {
+            throw CheckpointError.malformed(
+                path: stateURL.path,
+                reason: "format_version \(state.formatVersion); this build reads versions "
+                    + "\(TrainerState.readableFormatVersions.lowerBound)-\(TrainerState.readableFormatVersions.upperBound)"
+            )
+        }
+        if recorded == nil && state.formatVersion >= 2 {
+            throw CheckpointError.missingFile(path: checksumURL.path)
+        }
+        guard state.step >= 0, state.skippedSteps >= 0, state.skippedSteps <= state.step,
+            state.worldSize >= 1,
+            state.dataCursors.count == state.worldSize
+        else {
+            throw CheckpointError.malformed(
+                path: stateURL.path,
+                reason:
+                    "inconsistent counters: step \(state.step), skipped \(state.skippedSteps), world size "
+                    + "\(state.worldSize) with \(state.dataCursors.count) data cursors")
         }
         for required in [modelFile, optimizerFile, configFile] where state.files[required] == nil {
             throw CheckpointError.malformed(
@@ -122,7 +159,7 @@ public enum Checkpoint {
     /// Throws `CheckpointError.incompatible` when its model configuration differs from `config`.
     public static func load(
         _ directory: URL, config: DalleBartConfig, layout: ParameterLayout, parameters: FlatBuffer,
-        optimizer: AdamW
+        optimizer: any ParameterOptimizer
     ) throws -> TrainerState {
         let state = try verify(directory)
         let configURL = directory.appendingPathComponent(configFile)
@@ -138,22 +175,34 @@ public enum Checkpoint {
         try layout.load(model, into: parameters)
         let optimizerURL = directory.appendingPathComponent(optimizerFile)
         let moments = try SafeTensorsFile(bytes: try decompress(optimizerURL), path: optimizerURL.path)
-        for entry in layout.entries {
-            try moments.copyFloats(
-                "mu.\(entry.name)", into: optimizer.m.pointer + entry.offset, count: entry.count)
-            try moments.copyFloats(
-                "nu.\(entry.name)", into: optimizer.v.pointer + entry.offset, count: entry.count)
+        for tensor in optimizer.stateTensors(layout: layout) {
+            guard try moments.entry(tensor.name).shape == tensor.shape else {
+                throw CheckpointError.incompatible(
+                    path: optimizerURL.path,
+                    reason:
+                        "\(tensor.name) has shape \(try moments.entry(tensor.name).shape), expected \(tensor.shape)"
+                        + " (another optimizer or optimizer setting)")
+            }
+            try moments.copyFloats(tensor.name, into: tensor.pointer, count: tensor.count)
         }
-        optimizer.step = Int(try moments.int64s("count").first ?? 0)
+        let count = try moments.int64s("count")
+        // Skipped (non-finite) steps do not advance the optimizer.
+        guard count.count == 1, count[0] == Int64(state.step - state.skippedSteps) else {
+            throw CheckpointError.malformed(
+                path: optimizerURL.path,
+                reason:
+                    "optimizer count \(count) does not match step \(state.step) less \(state.skippedSteps) "
+                    + "skipped steps")
+        }
+        optimizer.step = Int(count[0])
         return state
     }
 
-    /// The optimizer file's header: optax's Adam state names (`mu`, `nu`, `count`) over the layout.
-    static func optimizerHeader(layout: ParameterLayout, step: Int) -> Data {
-        let tensors =
-            layout.entries.map { ("mu.\($0.name)", "F32", $0.shape) }
-            + layout.entries.map { ("nu.\($0.name)", "F32", $0.shape) } + [("count", "I64", [Int]())]
-        return SafeTensorsWriter.header(for: tensors, metadata: ["format": "optax.adamw"]).bytes
+    /// The optimizer file's header: the optimizer's state tensors (optax's names for Adam: `mu`,
+    /// `nu`) and `count`.
+    static func optimizerHeader(_ tensors: [OptimizerStateTensor], format: String) -> Data {
+        let entries = tensors.map { ($0.name, "F32", $0.shape) } + [("count", "I64", [Int]())]
+        return SafeTensorsWriter.header(for: entries, metadata: ["format": format]).bytes
     }
 
     /// The decompressed content of a checkpoint payload file.

@@ -22,8 +22,12 @@ public struct FileChecksum: Codable, Equatable, Sendable {
 
 /// The training position and counters saved with every checkpoint.
 public struct TrainerState: Codable, Equatable, Sendable {
-    /// Version of this checkpoint layout.
-    public var formatVersion = 1
+    /// Version of this checkpoint layout: 2 adds `trainer_state.json.xxh64`; 1 is still read.
+    public var formatVersion = TrainerState.currentFormatVersion
+    /// The version this build writes.
+    public static let currentFormatVersion = 2
+    /// The versions this build reads.
+    public static let readableFormatVersions = 1...2
     /// Optimizer steps completed.
     public var step: Int
     /// Epoch of the next batch.

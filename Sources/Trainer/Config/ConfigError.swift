@@ -12,6 +12,8 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     case inconsistent(keys: [String], reason: String)
     /// The text could not be decoded as a configuration.
     case unreadable(source: String, reason: String)
+    /// A key neither dalle-mini's DalleBartConfig nor transformers' PretrainedConfig defines.
+    case unknownKey(key: String, suggestion: String?)
 
     public var description: String {
         switch self {
@@ -26,6 +28,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
             return "config keys \(keys.map { "'\($0)'" }.joined(separator: ", ")) are inconsistent: \(reason)"
         case .unreadable(let source, let reason):
             return "\(source): cannot read the model configuration: \(reason)"
+        case .unknownKey(let key, let suggestion):
+            let hint = suggestion.map { "; did you mean '\($0)'?" } ?? ""
+            return "config key '\(key)' is not a key of dalle-mini's DalleBartConfig nor of transformers' "
+                + "PretrainedConfig\(hint)"
         }
     }
 }

@@ -31,6 +31,14 @@ extension DalleBartConfig: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
+        // A mistyped key must not silently fall back to its default.
+        let present = try decoder.container(keyedBy: ConfigKey.self).allKeys.map(\.stringValue)
+        for key in present.sorted() where CodingKeys(rawValue: key) == nil && !Self.ignoredKeys.contains(key)
+        {
+            throw ConfigError.unknownKey(
+                key: key,
+                suggestion: EditDistance.closest(to: key, among: CodingKeys.allCases.map(\.rawValue)))
+        }
         func int(_ key: CodingKeys, _ value: inout Int) throws {
             if let v = try c.decodeIfPresent(Int.self, forKey: key) { value = v }
         }
@@ -144,4 +152,33 @@ extension DalleBartConfig: Codable {
 
     /// The Float's shortest decimal form as a Double (0.01, not 0.009999999776).
     private static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
+}
+
+extension DalleBartConfig {
+    /// Keys a dalle-mini `config.json` may hold that do not change the computation here: the rest of
+    /// dalle-mini 0.1.5's `DalleBartConfig` arguments and transformers 4.25.1's `PretrainedConfig`
+    /// attributes (generation defaults, labels, bookkeeping).
+    static let ignoredKeys: Set<String> = [
+        "use_cache", "is_encoder_decoder", "forced_eos_token_id", "do_sample", "encoder_layerdrop",
+        "decoder_layerdrop", "max_position_embeddings", "return_dict", "output_hidden_states",
+        "output_attentions", "torchscript", "torch_dtype", "use_bfloat16", "tf_legacy_loss", "pruned_heads",
+        "is_decoder", "cross_attention_hidden_size", "add_cross_attention", "tie_encoder_decoder",
+        "max_length",
+        "min_length", "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty", "temperature",
+        "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
+        "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "chunk_size_feed_forward",
+        "output_scores", "return_dict_in_generate", "forced_bos_token_id", "remove_invalid_values",
+        "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "architectures",
+        "finetuning_task", "id2label", "label2id", "tokenizer_class", "prefix", "sep_token_id",
+        "task_specific_params", "problem_type", "_name_or_path", "name_or_path", "transformers_version",
+        "_commit_hash", "vocab_size",
+    ]
+
+    /// Any key of a JSON object.
+    struct ConfigKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }

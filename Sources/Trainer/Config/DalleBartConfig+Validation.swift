@@ -14,6 +14,23 @@ extension DalleBartConfig {
         for (key, value) in positive where value < 1 {
             throw ConfigError.outOfRange(key: key, value: "\(value)", requirement: "must be at least 1")
         }
+        // Bounds far above any dalle-mini model, so that no size computed from them can overflow.
+        for (key, value) in positive where value > Self.maximumDimension {
+            throw ConfigError.outOfRange(
+                key: key, value: "\(value)", requirement: "at most \(Self.maximumDimension)")
+        }
+        for (key, value) in [("encoder_layers", encoderLayers), ("decoder_layers", decoderLayers)]
+        where value > Self.maximumLayers {
+            throw ConfigError.outOfRange(
+                key: key, value: "\(value)", requirement: "at most \(Self.maximumLayers)")
+        }
+        if estimatedParameterCount > Double(Self.maximumParameterCount) {
+            throw ConfigError.outOfRange(
+                key: "d_model", value: "\(dModel)",
+                requirement: String(
+                    format: "these sizes give about %.3g parameters; at most %.3g are supported",
+                    estimatedParameterCount, Double(Self.maximumParameterCount)))
+        }
         for (key, heads) in [
             ("encoder_attention_heads", encoderAttentionHeads),
             ("decoder_attention_heads", decoderAttentionHeads),
@@ -41,7 +58,32 @@ extension DalleBartConfig {
                 reason:
                     "start id \(decoderStartTokenID) has no row in the \(imageClasses)-row decoder embedding")
         }
+        for (key, id) in [
+            ("bos_token_id", bosTokenIDOverride), ("pad_token_id", padTokenIDOverride),
+            ("eos_token_id", eosTokenIDOverride),
+        ] {
+            if let id, !(0...Self.maximumDimension).contains(id) {
+                throw ConfigError.outOfRange(key: key, value: "\(id)", requirement: "an image-side id >= 0")
+            }
+        }
         try validateSupported()
+    }
+
+    /// Largest vocabulary, length, width or head count accepted (2^24).
+    public static let maximumDimension = 1 << 24
+    /// Largest layer count per stack accepted.
+    public static let maximumLayers = 1024
+    /// Largest model accepted (2^37 ≈ 137 billion parameters; mega has 2.6 billion).
+    public static let maximumParameterCount = 1 << 37
+
+    /// The parameter count from the sizes alone, in floating point (no overflow), checked before
+    /// any table or buffer is built.
+    public var estimatedParameterCount: Double {
+        let d = Double(dModel)
+        let embeddings = Double(encoderVocabSize + maxTextLength + imageVocabSize + 1 + imageLength) * d
+        let encoder = Double(encoderLayers) * (4 * d * d + 3 * d * Double(encoderFFNDim))
+        let decoder = Double(decoderLayers) * (8 * d * d + 3 * d * Double(decoderFFNDim))
+        return embeddings + encoder + decoder + d * Double(imageVocabSize + 1)
     }
 
     /// Options dalle-mini accepts (or asserts against) that this trainer does not implement.

@@ -123,14 +123,15 @@ public struct MetricsRecord: Equatable, Sendable {
 
 /// Appends `MetricsRecord`s to `<output_dir>/metrics.jsonl`. Every rank creates one; only the
 /// one made with `isActive` (rank 0) touches the file, so call sites never branch on rank.
-/// Each line goes to the kernel in one `write` as soon as it is logged: a crash loses nothing
-/// already logged. A resumed run appends to the same file.
+/// Each line goes to the kernel in one `O_APPEND` write as soon as it is logged: a crash loses
+/// nothing already logged, and lines are never overwritten. A resumed run first drops the lines
+/// past its checkpoint (`keepSteps(through:)`), then appends, so every step appears once.
 public final class MetricsLog {
     /// Whether this rank writes.
     public let isActive: Bool
     /// The file, when active.
     public let url: URL?
-    private let handle: FileHandle?
+    private var handle: FileHandle?
 
     /// Opens (creating if needed) `metrics.jsonl` in `directory` for appending, when active.
     public init(directory: URL, isActive: Bool) throws {
@@ -147,31 +148,61 @@ public final class MetricsLog {
 
     deinit { try? handle?.close() }
 
+    /// Drops the lines of steps after `step` (those a resumed run computes again), atomically:
+    /// the kept lines go to a temporary file that replaces the old one. Nothing when inactive.
+    public func keepSteps(through step: Int) throws {
+        guard let url else { return }
+        let data = (try? Data(contentsOf: url)) ?? Data()
+        var kept = Data()
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            if let lineStep = Self.step(ofLine: line), lineStep > step { continue }
+            kept.append(contentsOf: line)
+            kept.append(UInt8(ascii: "\n"))
+        }
+        guard kept.count != data.count else { return }
+        try? handle?.close()
+        let temporary = url.appendingPathExtension("tmp-\(getpid())")
+        do {
+            try kept.write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw MetricsError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as MetricsError {
+            throw error
+        } catch {
+            throw MetricsError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+        handle = try Self.openForAppending(url)
+    }
+
+    /// The `"step"` of one metrics line; nil when the line has none.
+    static func step(ofLine line: Data.SubSequence) -> Int? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            return nil
+        }
+        return (object["step"] as? NSNumber)?.intValue
+    }
+
     /// Writes one line (nothing when inactive).
     public func append(_ record: MetricsRecord) throws {
         guard let handle, let url else { return }
         try Self.write(Data((record.jsonLine + "\n").utf8), to: handle, path: url.path)
     }
 
-    /// Creates `url`'s directory and file when missing; the handle is positioned at the end.
+    /// Opens `url` with `O_APPEND` (every write lands at the end, whoever else writes), creating it
+    /// and its directory when missing.
     static func openForAppending(_ url: URL) throws -> FileHandle {
-        let manager = FileManager.default
         do {
-            try manager.createDirectory(
+            try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !manager.fileExists(atPath: url.path) {
-                guard manager.createFile(atPath: url.path, contents: nil) else {
-                    throw MetricsError.cannotOpen(path: url.path, reason: "the file cannot be created")
-                }
-            }
-            let handle = try FileHandle(forWritingTo: url)
-            try handle.seekToEnd()
-            return handle
-        } catch let error as MetricsError {
-            throw error
         } catch {
             throw MetricsError.cannotOpen(path: url.path, reason: error.localizedDescription)
         }
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw MetricsError.cannotOpen(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// One `write` of `data` (no user-space buffering).

@@ -104,6 +104,30 @@ public final class TensorBoardWriter {
         try MetricsLog.write(Self.record(event), to: handle, path: url.path)
     }
 
+    /// Marks a (re)start at `step`: TensorBoard discards the events of steps at or after it from
+    /// earlier files of the run (its `SessionLog.START` purge), so a resumed run's plots hold every
+    /// step once. Nothing happens when inactive.
+    public func startSession(atStep step: Int, wallTime: Double = Date().timeIntervalSince1970) throws {
+        try append(event: Self.sessionStartEvent(step: step, wallTime: wallTime))
+    }
+
+    /// `Event` field 6 is `session_log`; `SessionLog.status` (field 1) START is 1.
+    static func sessionStartEvent(step: Int, wallTime: Double) -> Data {
+        var sessionLog = Data()
+        Protobuf.int64(1, 1, into: &sessionLog)
+        var event = Data()
+        Protobuf.double(1, wallTime, into: &event)
+        Protobuf.int64(2, Int64(step), into: &event)
+        Protobuf.bytes(6, sessionLog, into: &event)
+        return event
+    }
+
+    /// Appends one serialized `Event` (nothing happens when inactive).
+    func append(event: Data) throws {
+        guard let handle, let url else { return }
+        try MetricsLog.write(Self.record(event), to: handle, path: url.path)
+    }
+
     /// A metrics line's scalars under `train/…` (and `eval/loss`).
     public func add(_ record: MetricsRecord, wallTime: Double = Date().timeIntervalSince1970) throws {
         let scalars = record.scalars.map {
@@ -129,6 +153,11 @@ public final class TensorBoardWriter {
             Protobuf.float(2, Float(scalar.value), into: &value)
             Protobuf.bytes(1, value, into: &summary)
         }
+        return summaryEvent(summary, step: step, wallTime: wallTime)
+    }
+
+    /// An `Event` carrying a serialized `Summary` at `step`.
+    static func summaryEvent(_ summary: Data, step: Int, wallTime: Double) -> Data {
         var event = Data()
         Protobuf.double(1, wallTime, into: &event)
         Protobuf.int64(2, Int64(step), into: &event)

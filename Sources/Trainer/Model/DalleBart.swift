@@ -68,6 +68,17 @@ public final class DalleBart {
         tensors = layout.tensors
         var counter = ArenaBuilder(base: nil)
         _ = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &counter)
+        // Parameters, gradients and activations must fit before anything that large is allocated.
+        let neededBytes = (2 * layout.count + counter.used) * MemoryLayout<Float>.stride
+        if let available = MemoryPlan.availableBytes(), neededBytes > available {
+            throw ConfigError.outOfRange(
+                key: "d_model", value: "\(config.dModel)",
+                requirement: String(
+                    format:
+                        "this model at batch %d needs %.2f GiB for parameters, gradients and activations; "
+                        + "%.2f GiB is available (see dalle-train plan)",
+                    batchSize, Double(neededBytes) / Double(1 << 30), Double(available) / Double(1 << 30)))
+        }
         arena = ActivationArena(count: counter.used)
         var builder = ArenaBuilder(base: arena.pointer)
         saved = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &builder)

@@ -16,6 +16,10 @@ extension TrainingOptions {
             help: "BART tokenizer directory (vocab.json, merges.txt); none = bundled.",
             rule: .pathOrNull),
         OptionSpec(
+            "word_frequencies", \.wordFrequencies,
+            help: "Word list (most frequent first) for hashtag splitting; needed when normalize_text is set.",
+            rule: .pathOrNull),
+        OptionSpec(
             "dropout", \.dropout, help: "Override the model config's dropout rate.", rule: .unitIntervalOrNull
         ),
         OptionSpec(
@@ -65,22 +69,53 @@ extension TrainingOptions {
         OptionSpec(
             "lr_offset", \.lrOffset, help: "Steps kept at learning rate 0 before the warm-up.",
             rule: .nonNegative),
-        OptionSpec("beta1", \.beta1, help: "Adam beta1.", rule: .unitInterval),
-        OptionSpec("beta2", \.beta2, help: "Adam beta2.", rule: .unitInterval),
+        OptionSpec("optim", \.optim, help: "Optimizer: adam (AdamW), adafactor or distributed_shampoo."),
+        OptionSpec("beta1", \.beta1, help: "Adam and Shampoo momentum decay.", rule: .unitInterval),
+        OptionSpec(
+            "beta2", \.beta2, help: "Adam second-moment and Shampoo statistics decay.", rule: .unitInterval),
         OptionSpec(
             "adam_epsilon", \.adamEpsilon, help: "Adam epsilon, added outside the square root.",
             rule: .positive),
         OptionSpec(
-            "weight_decay", \.weightDecay, help: "Decoupled weight decay on every parameter.",
+            "weight_decay", \.weightDecay,
+            help:
+                "Weight decay on every parameter (Adam: × lr; Adafactor: not × lr; Shampoo: before momentum).",
             rule: .nonNegative),
         OptionSpec(
-            "max_grad_norm", \.maxGradNorm, help: "Clip gradients to this global L2 norm, or none.",
+            "max_grad_norm", \.maxGradNorm,
+            help: "Adam: clip to this global L2 norm; Adafactor: its update-RMS threshold; none: off.",
             rule: OptionRule("a number > 0, or null for no clipping") {
                 $0.map { $0.isFinite && $0 > 0 } ?? true
             }),
         OptionSpec(
             "shard_optimizer_state", \.shardOptimizerState,
             help: "Shard the optimizer state over ranks (ZeRO-1)."),
+        OptionSpec(
+            "block_size", \.blockSize, help: "Shampoo: largest block side of the statistics.", rule: .positive
+        ),
+        OptionSpec(
+            "preconditioning_compute_steps", \.preconditioningComputeSteps,
+            help: "Shampoo: steps between inverse-root computations.", rule: .positive),
+        OptionSpec(
+            "start_preconditioning_step", \.startPreconditioningStep,
+            help: "Shampoo: first step of the Shampoo direction; none: max(compute steps + 1, 101).",
+            rule: OptionRule("an integer >= 0, or null") { $0.map { $0 >= 0 } ?? true }),
+        OptionSpec(
+            "skip_preconditioning_dim_size_gt", \.skipPreconditioningDimSizeGT,
+            help: "Shampoo: tensors with a larger dim get the grafting update only.", rule: .positive),
+        OptionSpec(
+            "graft_type", \.graftType,
+            help: "Shampoo grafting: rmsprop_normalized, rmsprop, adagrad, adagrad_normalized or sgd."),
+        OptionSpec("nesterov", \.nesterov, help: "Shampoo: Nesterov momentum."),
+        OptionSpec(
+            "optim_quantized", \.optimQuantized, help: "Quantized Shampoo state (not implemented).",
+            rule: OptionRule("false (quantized Shampoo state is not implemented)") { !$0 }),
+        OptionSpec(
+            "shard_shampoo_across", \.shardShampooAcross,
+            help: "Shampoo state mesh axis; ranks are data-parallel, so dp.",
+            rule: OptionRule("dp (ranks are data-parallel only; there is no model-parallel axis)") {
+                $0 == "dp"
+            }),
         // Checkpoints
         OptionSpec(
             "output_dir", \.outputDir, help: "Run directory for metrics and checkpoints.",
@@ -101,6 +136,14 @@ extension TrainingOptions {
         OptionSpec("log_interval", \.logInterval, help: "Steps between metrics lines.", rule: .positive),
         OptionSpec(
             "eval_steps", \.evalSteps, help: "Steps between evaluations on eval-data.", rule: .positive),
+        OptionSpec(
+            "sample_steps", \.sampleSteps,
+            help: "Steps between generated samples (PNGs, samples.jsonl, TensorBoard images); 0 = never.",
+            rule: .nonNegative),
+        OptionSpec(
+            "sample_prompts", \.samplePrompts,
+            help: "Captions to sample during training (one a line or JSON Lines); none = synthetic captions.",
+            rule: .pathOrNull),
     ]
 
     /// The table row of a JSON key.

@@ -103,6 +103,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var model = "tiny"
     /// BART tokenizer directory (`vocab.json`, `merges.txt`); nil = the bundled one.
     public var tokenizer: String? = nil
+    /// Word-frequency list for hashtag splitting (one word per line, most frequent first), needed
+    /// when the model config sets `normalize_text`; dalle-mini uses `enwiki-words-frequency.txt` of
+    /// the hub repository `dalle-mini/dalle-mini`.
+    public var wordFrequencies: String? = nil
     /// Shard directory; nil = the built-in synthetic dataset.
     public var data: String? = nil
     /// Shard directory for evaluation; nil = no evaluation.
@@ -159,6 +163,26 @@ public struct TrainingOptions: Equatable, Sendable {
     public var maxGradNorm: Double? = nil
     /// ZeRO-1: reduce-scatter gradients, update each rank's slice, all-gather parameters.
     public var shardOptimizerState = false
+    /// train.py's `--optim`: `adam` (AdamW), `adafactor` or `distributed_shampoo`.
+    public var optim = OptimizerName.adam
+    /// Distributed Shampoo: largest block side of the statistics (train.py's default).
+    public var blockSize = 1024
+    /// Distributed Shampoo: counts between inverse-root computations (train.py's default).
+    public var preconditioningComputeSteps = 10
+    /// Distributed Shampoo: the Shampoo direction from this count on; nil: train.py's
+    /// max(preconditioning_compute_steps + 1, 101). NOTE(divergence): train.py has no such
+    /// argument; it is computed there, and only the reference trajectories override it.
+    public var startPreconditioningStep: Int? = nil
+    /// Distributed Shampoo: tensors with a dim above this get the grafting update only.
+    public var skipPreconditioningDimSizeGT = 4096
+    /// Distributed Shampoo: the first-order method whose per-tensor step size is grafted.
+    public var graftType = ShampooGraftType.rmspropNormalized
+    /// Distributed Shampoo: Nesterov momentum (train.py's default: off).
+    public var nesterov = false
+    /// train.py's quantized Shampoo state; not implemented, so only false is accepted.
+    public var optimQuantized = false
+    /// train.py's mesh axis of the Shampoo state; ranks are data-parallel only, so only `dp`.
+    public var shardShampooAcross = "dp"
 
     // MARK: logging, evaluation and checkpoints
 
@@ -167,6 +191,10 @@ public struct TrainingOptions: Equatable, Sendable {
     public var logInterval = 10
     /// Steps between evaluations (train.py's default).
     public var evalSteps = 400
+    /// `sample_steps`: steps between generated samples (and at the end); 0 = never.
+    public var sampleSteps = 0
+    /// `sample_prompts`: captions to sample (text or JSON Lines); none = synthetic-dataset captions.
+    public var samplePrompts: String? = nil
     /// Steps between checkpoints (train.py's default); one is also written at the end.
     public var saveSteps = 4000
     /// Complete checkpoints kept in `output_dir` (the oldest are removed).
@@ -177,6 +205,34 @@ public struct TrainingOptions: Equatable, Sendable {
 
     /// The defaults.
     public init() {}
+
+    /// The optimizer train.py's arguments describe (`--optim` and its flags).
+    public var optimizerSettings: OptimizerSettings {
+        switch optim {
+        case .adam:
+            return .adam(adamW)
+        case .adafactor:
+            var settings = AdafactorHyperparameters()
+            settings.clippingThreshold = maxGradNorm
+            settings.weightDecayRate = weightDecay == 0 ? nil : weightDecay
+            return .adafactor(settings)
+        case .distributedShampoo:
+            var settings = ShampooHyperparameters()
+            settings.beta1 = beta1
+            settings.beta2 = beta2
+            settings.weightDecay = weightDecay
+            settings.blockSize = blockSize
+            settings.preconditioningComputeSteps = preconditioningComputeSteps
+            settings.startPreconditioningStep =
+                startPreconditioningStep
+                ?? ShampooHyperparameters.trainPyStartPreconditioningStep(
+                    preconditioningComputeSteps: preconditioningComputeSteps)
+            settings.skipPreconditioningDimSizeGT = skipPreconditioningDimSizeGT
+            settings.graftType = graftType
+            settings.nesterov = nesterov
+            return .distributedShampoo(settings)
+        }
+    }
 
     /// The Adam hyperparameters.
     public var adamW: AdamWHyperparameters {

@@ -6,8 +6,10 @@ import Foundation
 public struct MemoryPlan: Sendable {
     public var parameterBytes: Int
     public var gradientBytes: Int
-    /// AdamW's m and v.
+    /// The optimizer state (AdamW's m and v, Adafactor's second moments, Shampoo's blocks).
     public var optimizerBytes: Int
+    /// What `optimizerBytes` holds.
+    public var optimizerDescription = "AdamW m, v"
     /// The activation arena for the per-rank batch (saved activations and backward scratch).
     public var activationBytes: Int
     /// Allocator, libraries, batches in flight and the rest; measured ~0.1 GB on `small`.
@@ -22,8 +24,12 @@ public struct MemoryPlan: Sendable {
     public var checkpointStagingBytes: Int
 
     /// The plan for `config` at `batchSize` rows per rank; with `isSharded`, each of the
-    /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1).
-    public init(config: DalleBartConfig, batchSize: Int, worldSize: Int = 1, isSharded: Bool = false) {
+    /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1). `optimizer` other than
+    /// Adam keeps its whole state on every rank.
+    public init(
+        config: DalleBartConfig, batchSize: Int, worldSize: Int = 1, isSharded: Bool = false,
+        optimizer: OptimizerSettings? = nil
+    ) {
         let parameters = ParameterLayout(config: config).count
         parameterBytes = parameters * 4
         gradientBytes = parameters * 4
@@ -32,6 +38,11 @@ public struct MemoryPlan: Sendable {
         ).ownedCount
         optimizerBytes = 2 * owned * 4
         checkpointStagingBytes = isSharded ? 2 * parameters * 4 : 0
+        if let optimizer, optimizer.name != "adam" {
+            optimizerBytes = optimizer.stateFloatCount(layout: ParameterLayout(config: config)) * 4
+            optimizerDescription = optimizer.stateDescription
+            checkpointStagingBytes = 0
+        }
         activationBytes = DalleBart.activationCount(config: config, batchSize: batchSize) * 4
         overheadBytes = 128 << 20
     }
@@ -49,7 +60,7 @@ public struct MemoryPlan: Sendable {
     public var lines: [String] {
         [
             ("parameters", parameterBytes), ("gradients", gradientBytes),
-            ("optimizer (AdamW m, v)", optimizerBytes),
+            ("optimizer (\(optimizerDescription))", optimizerBytes),
             ("activations", activationBytes), ("other (measured overhead)", overheadBytes),
             ("total", totalBytes),
         ].map {

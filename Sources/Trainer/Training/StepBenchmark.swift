@@ -24,7 +24,8 @@ public struct StepTimings: Codable, Sendable {
 /// Runs `warmup + steps` full steps of `model` on `batch` and returns the median timings.
 public enum StepBenchmark {
     public static func run(
-        comm: Communicator, model: DalleBart, batch: Batch, steps: Int, warmup: Int, isSharded: Bool
+        comm: Communicator, model: DalleBart, batch: Batch, steps: Int, warmup: Int, isSharded: Bool,
+        optimizer settings: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
     ) throws -> StepTimings {
         let count = model.layout.count
         let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
@@ -34,9 +35,14 @@ public enum StepBenchmark {
             Initialization.initialize(parameters, layout: model.layout, config: model.config, seed: 1)
         }
         try parallel.broadcastParameters(parameters)
-        let optimizer = AdamW(
-            parameterCount: count, hyperparameters: AdamWHyperparameters(weightDecay: 0.01),
-            ownedRanges: parallel.shards.ownedRanges)
+        let optimizer: any ParameterOptimizer
+        if case .adam(let hyperparameters) = settings {
+            optimizer = AdamW(
+                parameterCount: count, hyperparameters: hyperparameters,
+                ownedRanges: parallel.shards.ownedRanges)
+        } else {
+            optimizer = settings.makeOptimizer(layout: model.layout)
+        }
         // The same step as TrainingLoop.trainStep, with its phase timer.
         let step = TrainingStep(
             model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))

@@ -1,12 +1,12 @@
 // The part of a training step after the backward pass, on every rank: gradient average, loss and
-// stop-flag average, global norm, optional clipping, AdamW and the parameter gather. Training
+// stop-flag average, global norm, optional clipping, the optimizer and the parameter gather. Training
 // (TrainingLoop.trainStep) and `dalle-train bench` (StepBenchmark) both run exactly this.
 import Collective
 
 /// Applies one averaged update to the replicas (or, sharded, to this rank's slice).
 struct StepUpdate {
     let parallel: DataParallel
-    let optimizer: AdamW
+    let optimizer: any ParameterOptimizer
     /// Clip the global gradient norm to this (dalle-mini's `max_grad_norm`); nil: no clipping.
     let maxGradNorm: Double?
 
@@ -43,7 +43,8 @@ struct StepUpdate {
                         GradientClipping.clip(gradients, globalNorm: norm, maxNorm: maxGradNorm, range: range)
                     }
                 }
-                optimizer.update(parameters: parameters, gradients: gradients, learningRate: learningRate)
+                try parallel.update(
+                    optimizer, parameters: parameters, gradients: gradients, learningRate: learningRate)
                 try parallel.gatherParameters(parameters)
             }
         }

@@ -7,7 +7,7 @@ import Shards
 extension TrainingLoop {
     /// Writes a checkpoint of the current step (every rank calls this; rank 0 writes).
     public func saveCheckpoint() throws {
-        let moments = try completeMoments()
+        let moments = try completeState()
         let cursorJSON = try JSONEncoder().encode(reader.cursor)
         let cursors = try comm.gather(Array(cursorJSON))
         if comm.isRoot {
@@ -19,7 +19,7 @@ extension TrainingLoop {
             let start = ContinuousClock.now
             let directory = try Checkpoint.write(
                 state: state, config: config, layout: model.layout, parameters: parameters,
-                optimizer: moments ?? optimizer,  // rank 0 always has complete moments
+                optimizer: moments ?? optimizer,  // rank 0 always has the complete state
                 to: store.directory,
                 compression: CheckpointCompression(level: Int32(options.checkpointCompressionLevel)))
             try store.publishLatest(directory)
@@ -35,14 +35,10 @@ extension TrainingLoop {
     /// receives parameters, optimizer state and counters by broadcast. Returns rank 0's
     /// trainer state (on every rank), or nil when the run starts fresh.
     func resumeIfRequested() throws -> TrainerState? {
-        // Rank 0 loads complete moments (into a staging copy when sharded), then every rank
-        // receives its owned part.
-        let staging =
-            !comm.isRoot
-            ? nil
-            : parallel.isSharded
-                ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters)
-                : optimizer
+        // Rank 0 loads the complete state (into a staging AdamW when Adam is sharded), then every
+        // rank receives its part.
+        let staging: (any ParameterOptimizer)? =
+            !comm.isRoot ? nil : parallel.isSharded ? fullAdamW() : optimizer
         var stateJSON: [UInt8] = []
         try comm.rootFirst {
             guard let found = try locateCheckpoint(), let staging else { return }
@@ -55,8 +51,15 @@ extension TrainingLoop {
         guard !stateJSON.isEmpty else { return nil }
         let state = try JSONDecoder().decode(TrainerState.self, from: Data(stateJSON))
         try parallel.broadcastParameters(parameters)
-        try parallel.distributeOwned(from: staging?.m, into: optimizer.m)
-        try parallel.distributeOwned(from: staging?.v, into: optimizer.v)
+        if parallel.isSharded, let adam = optimizer as? AdamW {
+            let complete = staging as? AdamW
+            try parallel.distributeOwned(from: complete?.m, into: adam.m)
+            try parallel.distributeOwned(from: complete?.v, into: adam.v)
+        } else {
+            for tensor in optimizer.stateTensors(layout: model.layout) {
+                try comm.broadcast(UnsafeMutableBufferPointer(start: tensor.pointer, count: tensor.count))
+            }
+        }
         optimizer.step = Int(try comm.broadcast([Int64(staging?.step ?? 0)])[0])
         step = state.step
         samples = state.samples
@@ -65,17 +68,24 @@ extension TrainingLoop {
         return state
     }
 
-    /// Complete moments on rank 0 (gathered from every rank's owned part; the optimizer itself when
-    /// it already holds them all), nil elsewhere.
-    func completeMoments() throws -> AdamW? {
-        guard parallel.isSharded else { return comm.isRoot ? optimizer : nil }
-        let full =
-            comm.isRoot
-            ? AdamW(parameterCount: model.layout.count, hyperparameters: optimizer.hyperparameters) : nil
+    /// The complete optimizer state on rank 0 (sharded Adam: gathered from every rank's owned part;
+    /// Shampoo: every rank's statistics summed in; otherwise the optimizer itself), nil elsewhere.
+    func completeState() throws -> (any ParameterOptimizer)? {
+        guard parallel.isSharded, let optimizer = optimizer as? AdamW else {
+            try parallel.completeState(optimizer)
+            return comm.isRoot ? optimizer : nil
+        }
+        let full = comm.isRoot ? fullAdamW() : nil
         try parallel.gatherOwned(optimizer.m, into: full?.m)
         try parallel.gatherOwned(optimizer.v, into: full?.v)
         full?.step = optimizer.step
         return full
+    }
+
+    /// An AdamW with moments for every parameter and this run's hyperparameters (rank 0's staging
+    /// in the sharded mode).
+    private func fullAdamW() -> AdamW {
+        AdamW(parameterCount: model.layout.count, hyperparameters: options.adamW)
     }
 
     /// The checkpoint directory to resume from (rank 0), per `--resume`.

@@ -8,8 +8,10 @@ extension TrainingLoop {
     static let replicaCheckInterval = 100
 
     /// Trains until `totalSteps` or a stop signal; writes the final (or signal) checkpoint.
-    /// With `pausingAt`, stops after that step with a checkpoint, as a preemption would.
+    /// With `pausingAt`, stops after that step with a checkpoint, as a preemption would. Releases
+    /// the output directory's lock when it returns: the run writes nothing more there.
     public func run(pausingAt pauseStep: Int? = nil) throws -> TrainingOutcome {
+        defer { runLock = nil }
         var intervalLoss = 0.0
         var intervalSteps = 0
         var intervalStart = ContinuousClock.now
@@ -24,6 +26,7 @@ extension TrainingLoop {
 
             let isLast = step == totalSteps
             let evalLoss = try shouldEvaluate(isLast: isLast) ? evaluate() : nil
+            if shouldSample(isLast: isLast) { try writeSamples() }
             if step % options.logInterval == 0 || isLast || evalLoss != nil || result.isStopRequested {
                 let wall = PhaseTimer.seconds(ContinuousClock.now - intervalStart)
                 try log(

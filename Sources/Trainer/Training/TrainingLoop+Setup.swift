@@ -12,7 +12,11 @@ extension TrainingLoop {
         let resolved = try TrainingSetup.resolvedModel(options)
         let config = resolved.config
         let tokenizer = try TrainingSetup.tokenizer(options, config: config, model: resolved)
+        let textNormalizer = try TrainingSetup.textNormalizer(options, config: config)
+        var lock: RunLock?
         try comm.rootFirst {
+            // Before anything is written: a second job on the same directory stops here.
+            lock = try RunLock(directory: URL(fileURLWithPath: options.outputDir))
             try FileManager.default.createDirectory(
                 atPath: options.outputDir, withIntermediateDirectories: true)
             try options.writeResolved(to: URL(fileURLWithPath: options.outputDir))
@@ -48,6 +52,9 @@ extension TrainingLoop {
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
+        loop.textNormalizer = textNormalizer
+        loop.samplePrompts = try TrainingSetup.samplePrompts(
+            options, config: config, tokenizer: tokenizer, normalizer: textNormalizer)
         // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
         // the broadcast below gives every replica the same parameters.
         try comm.rootFirst {
@@ -58,7 +65,13 @@ extension TrainingLoop {
                     loop.parameters, layout: model.layout, config: config, seed: UInt64(options.seed))
             }
         }
+        loop.runLock = lock
         let resumed = try loop.resumeIfRequested()
+        // Steps past the checkpoint were logged by the interrupted run: they are computed again.
+        try comm.rootFirst {
+            try loop.metrics.keepSteps(through: loop.step)
+            try loop.tensorBoard.startSession(atStep: loop.step + 1)
+        }
         try loop.parallel.broadcastParameters(loop.parameters)
         try loop.startReader(cursor: resumed?.dataCursors.first)
         try loop.parallel.verifyReplicas(loop.parameters, step: loop.step)
@@ -86,11 +99,13 @@ extension TrainingLoop {
 
     /// The reader settings for this rank.
     func readerOptions() -> ReaderOptions {
-        ReaderOptions(
+        var reader = ReaderOptions(
             seed: UInt64(options.seed), rank: comm.rank, worldSize: comm.worldSize,
             batchSize: options.perDeviceTrainBatchSize, maxTextLength: config.maxTextLength,
             decoderStartTokenID: Int32(config.decoderStartTokenID),
-            blankCaptionProbability: options.blankCaptionProb)
+            blankCaptionProbability: options.blankCaptionProb, textVocabularySize: config.encoderVocabSize)
+        reader.textNormalizer = textNormalizer
+        return reader
     }
 
     private func announce(resumedFrom state: TrainerState?) {
@@ -109,12 +124,14 @@ extension TrainingLoop {
                 : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
         }
         progress.note(text)
-        if config.normalizeText {
-            // NOTE(divergence): dalle-mini's TextNormalizer (ftfy, unidecode, hub word list) is not implemented.
+        if encoder.vocabularySize > config.encoderVocabSize {
+            // NOTE(divergence): none; dalle-mini's embedding gather clamps such ids to the last row too.
             progress.note(
-                "warning: the model config sets normalize_text, but dalle-train does not implement dalle-mini's "
-                    + "TextNormalizer yet: captions are tokenized as they are")
+                "warning: tokenizer ids \(config.encoderVocabSize)..<\(encoder.vocabularySize) (BART's <mask> is "
+                    + "50264) have no row in the model's \(config.encoderVocabSize)-row text embedding: captions "
+                    + "containing them use the last row, as dalle-mini does (docs/MODEL.md §9)")
         }
+        if config.normalizeText { progress.note("captions normalized as dalle-mini's TextNormalizer does") }
         if let json = try? options.resolvedJSON() { progress.note(String(decoding: json, as: UTF8.self)) }
     }
 }

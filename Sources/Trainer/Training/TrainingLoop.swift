@@ -33,11 +33,17 @@ public final class TrainingLoop {
     let model: DalleBart
     public let parameters: FlatBuffer
     let gradients: FlatBuffer
-    public let optimizer: AdamW
+    public let optimizer: any ParameterOptimizer
     let parallel: DataParallel
     let schedule: LearningRateSchedule
     let dataset: Dataset
     let encoder: BartTokenizer
+    /// dalle-mini's caption normalizer when the config sets `normalize_text` (loaded once per rank).
+    var textNormalizer: TextNormalizer?
+    /// Rank 0's exclusive lock on the output directory, held while the loop lives.
+    var runLock: RunLock?
+    /// Captions sampled every `sample_steps` steps (nil: no samples).
+    var samplePrompts: PromptList?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?
@@ -80,10 +86,13 @@ public final class TrainingLoop {
         // In the ranks' shared memory on one host, so that the gradient average skips MPI's copies.
         parameters = try parallel.makeBuffer()
         gradients = try parallel.makeBuffer()
-        // Sharded (ZeRO-1): moments only for this rank's slice and the shared tail.
-        optimizer = AdamW(
-            parameterCount: model.layout.count, hyperparameters: options.adamW,
-            ownedRanges: parallel.shards.ownedRanges)
+        // Sharded (ZeRO-1): Adam moments only for this rank's slice and the shared tail.
+        optimizer =
+            options.optim == .adam
+            ? AdamW(
+                parameterCount: model.layout.count, hyperparameters: options.adamW,
+                ownedRanges: parallel.shards.ownedRanges)
+            : options.optimizerSettings.makeOptimizer(layout: model.layout)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)
@@ -119,7 +128,10 @@ public final class TrainingLoop {
     public func trainStep() throws -> StepResult {
         let accumulation = options.gradientAccumulationSteps
         let learningRate = schedule.rate(atCount: optimizer.step)
-        let update = StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: options.maxGradNorm)
+        // max_grad_norm is Adafactor's own clipping threshold and unused by Shampoo (as in train.py).
+        let update = StepUpdate(
+            parallel: parallel, optimizer: optimizer,
+            maxGradNorm: options.optim == .adam ? options.maxGradNorm : nil)
         let outcome = try TrainingStep(model: model, update: update).run(
             parameters: parameters, gradients: gradients, microBatches: accumulation,
             learningRate: learningRate,

@@ -65,6 +65,18 @@ public enum TrainingSetup {
         options.tokenizer.map { URL(fileURLWithPath: $0) } ?? model?.tokenizerDirectory
     }
 
+    /// dalle-mini's caption normalizer when the model config sets `normalize_text`, else nil.
+    /// Throws when the word-frequency list for hashtag splitting is not given or cannot be read.
+    public static func textNormalizer(_ options: TrainingOptions, config: DalleBartConfig) throws
+        -> TextNormalizer?
+    {
+        guard config.normalizeText else { return nil }
+        guard let path = options.wordFrequencies else {
+            throw SetupError("the model config sets normalize_text; " + TextNormalizer.missingWordListMessage)
+        }
+        return try TextNormalizer(wordFrequencies: URL(fileURLWithPath: path))
+    }
+
     /// Ranks of this job on this node, from the launcher's environment (OpenMPI, then SLURM); 1 if unknown.
     public static func ranksOnThisNode() -> Int {
         let environment = ProcessInfo.processInfo.environment

@@ -37,6 +37,10 @@ public struct TrajectoryCheck {
     public var referenceFinalLoss = 0.0
     /// Each violated tolerance, in words; empty when the trajectory matches.
     public var violations: [String] = []
+    /// The optimizer after the last step (its state, for comparisons with the reference's).
+    public private(set) var optimizer: (any ParameterOptimizer)?
+    /// The parameter layout of the replayed model.
+    public private(set) var layout: ParameterLayout?
     public var passes: Bool { violations.isEmpty }
 
     /// Loads `directory`, replays every step through the training step (`TrainingStep` and
@@ -52,7 +56,9 @@ public struct TrajectoryCheck {
         try layout.load(description.file("params_initial.safetensors"), into: parameters)
         let parallel = DataParallel(
             comm: try Communicator.selfOnly(), parameterCount: layout.count, isSharded: false)
-        let optimizer = AdamW(parameterCount: layout.count, hyperparameters: description.hyperparameters)
+        let optimizer = description.optimizer.makeOptimizer(layout: layout)
+        self.optimizer = optimizer
+        self.layout = layout
         let step = TrainingStep(
             model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))
         let tolerances = description.tolerances

@@ -63,7 +63,7 @@ struct TrajectoryDescription {
 
     let directory: URL
     let config: DalleBartConfig
-    let hyperparameters: AdamWHyperparameters
+    let optimizer: OptimizerSettings
     let schedule: LearningRateSchedule
     let steps: [Record]
     let finalLoss: Double
@@ -92,9 +92,7 @@ struct TrajectoryDescription {
         func number(_ object: [String: Any], _ key: String) -> Double? {
             (object[key] as? NSNumber)?.doubleValue
         }
-        hyperparameters = AdamWHyperparameters(
-            beta1: number(optimizer, "b1") ?? 0.9, beta2: number(optimizer, "b2") ?? 0.999,
-            epsilon: number(optimizer, "eps") ?? 1e-8, weightDecay: number(optimizer, "weight_decay") ?? 0)
+        self.optimizer = try Self.optimizerSettings(optimizer, malformed: malformed)
         self.schedule = try Self.schedule(schedule, stepCount: records.count, malformed: malformed)
         steps = try records.map {
             guard let lr = number($0, "lr"), let loss = number($0, "loss"),

@@ -40,7 +40,8 @@ struct CheckpointTests {
 
         /// Writes the checkpoint of `step` under `root` with small frames, so that files span many.
         func write(step: Int, to root: URL) throws -> URL {
-            try Checkpoint.write(
+            optimizer.step = step  // no skipped steps: the optimizer count equals the step
+            return try Checkpoint.write(
                 state: state(step: step), config: config, layout: layout, parameters: parameters,
                 optimizer: optimizer, to: root,
                 compression: CheckpointCompression(level: 3, workers: 2, frameByteCount: 16 << 10))
@@ -64,6 +65,7 @@ struct CheckpointTests {
         #expect(
             names == [
                 "config.json", "model.safetensors.zst", "optimizer.safetensors.zst", "trainer_state.json",
+                "trainer_state.json.xxh64",
             ])
 
         let parameters = FlatBuffer(count: sample.layout.count)
@@ -75,7 +77,7 @@ struct CheckpointTests {
         #expect(memcmp(parameters.pointer, sample.parameters.pointer, sample.layout.count * 4) == 0)
         #expect(memcmp(optimizer.m.pointer, sample.optimizer.m.pointer, sample.layout.count * 4) == 0)
         #expect(memcmp(optimizer.v.pointer, sample.optimizer.v.pointer, sample.layout.count * 4) == 0)
-        #expect(optimizer.step == 17)
+        #expect(optimizer.step == 12)
     }
 
     @Test func payloadDecodesSequentiallyToAStandardSafeTensorsFile() throws {
@@ -97,7 +99,7 @@ struct CheckpointTests {
         let moments = try SafeTensorsFile(
             bytes: try Zstd.decompress(try Data(contentsOf: optimizerURL)), path: "optimizer")
         #expect(moments.entries.count == 2 * sample.layout.entries.count + 1)
-        #expect(try moments.int64s("count") == [17])
+        #expect(try moments.int64s("count") == [1])
         #expect(
             try moments.floats("nu.\(first.name)")
                 == Array(sample.optimizer.v.buffer[first.offset..<first.offset + first.count]))

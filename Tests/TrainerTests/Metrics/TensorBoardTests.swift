@@ -5,13 +5,13 @@ import Testing
 
 @testable import Trainer
 
-/// A decoded protobuf field: varint, fixed64, fixed32 or length-delimited bytes.
-private enum Field: Equatable {
+/// A decoded protobuf field (shared with the image-summary tests): varint, fixed64, fixed32 or length-delimited bytes.
+enum Field: Equatable {
     case varint(UInt64), fixed64(UInt64), fixed32(UInt32), bytes(Data)
 }
 
 /// Decodes one protobuf message into (field number, value) pairs; nil when malformed.
-private func decodeMessage(_ data: Data) -> [(Int, Field)]? {
+func decodeMessage(_ data: Data) -> [(Int, Field)]? {
     let bytes = [UInt8](data)
     var i = 0
     func varint() -> UInt64? {
@@ -53,7 +53,7 @@ private func decodeMessage(_ data: Data) -> [(Int, Field)]? {
 }
 
 /// Splits a TFRecord file into payloads, checking both CRCs of every record.
-private func readRecords(_ data: Data) throws -> [Data] {
+func readRecords(_ data: Data) throws -> [Data] {
     let bytes = [UInt8](data)
     var records: [Data] = []
     var i = 0

@@ -33,22 +33,47 @@ struct TrainingLoopTests {
         let directory = try SharedDirectory.make("resume", comm: comm)
         var options = try Self.options(directory, "whole", comm: comm)
         options.shardOptimizerState = isSharded
+        let (whole, second) = try Self.pauseAndResume(options, comm: comm)
+        let (mSecond, mWhole) = try (
+            #require(second.optimizer as? AdamW).m.toArray(), #require(whole.optimizer as? AdamW).m.toArray()
+        )
+        #expect(mSecond == mWhole)  // sharded: this rank's slice and the tail
+    }
+
+    /// Runs `options` for 6 steps in one go and in two pieces (paused at 3, resumed), checks the
+    /// losses, parameters and counts agree exactly, and returns the whole run and the second piece.
+    static func pauseAndResume(
+        _ options: TrainingOptions, comm: Communicator
+    ) throws -> (whole: TrainingLoop, second: TrainingLoop) {
+        var options = options
         let whole = try TrainingLoop.prepare(comm: comm, options: options)
         #expect(try whole.run() == .finished(step: 6))
-
-        options.outputDir = directory.appendingPathComponent("pieces").path
+        options.outputDir = options.outputDir + "-pieces"
         let first = try TrainingLoop.prepare(comm: comm, options: options)
         #expect(try first.run(pausingAt: 3) == .paused(step: 3))
+        // As if the first job had logged steps 4 and 5 before it was killed.
+        let metricsURL = URL(fileURLWithPath: options.outputDir).appendingPathComponent("metrics.jsonl")
+        if comm.isRoot {
+            let handle = try FileHandle(forWritingTo: metricsURL)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("{\"step\":4,\"loss\":9}\n{\"step\":5,\"loss\":9}\n".utf8))
+            try handle.close()
+        }
         let second = try TrainingLoop.prepare(comm: comm, options: options)
         #expect(second.step == 3)
         #expect(try second.run() == .finished(step: 6))
-
         #expect(first.lossHistory + second.lossHistory == whole.lossHistory)
         #expect(second.parameters.toArray() == whole.parameters.toArray())
         #expect(second.optimizer.step == whole.optimizer.step)
-        let (mSecond, mWhole) = (second.optimizer.m.toArray(), whole.optimizer.m.toArray())
-        #expect(mSecond == mWhole)  // sharded: this rank's slice and the tail
         #expect(second.samples == whole.samples)
+        if comm.isRoot {  // every step once, in order: the lines past the checkpoint were dropped
+            let steps = try String(contentsOf: metricsURL, encoding: .utf8).split(separator: "\n").compactMap
+            {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int
+            }
+            #expect(steps == Array(Set(steps)).sorted() && steps.last == 6, "\(steps)")
+        }
+        return (whole, second)
     }
 
     @Test func lossFallsOnTheSyntheticData() throws {

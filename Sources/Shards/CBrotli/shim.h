@@ -1,0 +1,2 @@
+// Brotli decompression (libbrotlidec), for Parquet pages.
+#include <brotli/decode.h>

@@ -1,0 +1,154 @@
+// `dalle-train sample`: image tokens for text prompts with dalle-mini's generate semantics, split
+// across the ranks; rank 0 writes code-grid PNGs and samples.jsonl. `--benchmark` times it.
+import ArgumentParser
+import Collective
+import Dispatch
+import Foundation
+import Shards
+import Trainer
+
+/// Generates samples for prompts (docs/SAMPLING.md).
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate image codes for text prompts (super-conditioning, top-k/top-p) and write PNGs.")
+
+    @Option(
+        help: "The model: a preset (random weights, --benchmark only), a model directory, checkpoint or run.")
+    var model: String
+
+    @Option(name: .customLong("prompt"), help: "A caption (repeatable).")
+    var prompt: [String] = []
+
+    @Option(help: "A file of captions: one a line, or JSON Lines with a 'text' field.")
+    var prompts: String?
+
+    @Option(help: "Samples per prompt.")
+    var imagesPerPrompt = 1
+
+    @Option(help: "Super-conditioning scale (1: no unconditional pass).")
+    var conditionScale: Float = 10
+
+    @Option(help: "Sample among the k best tokens.")
+    var topK = 50
+
+    @Option(help: "Nucleus sampling mass (1: off).")
+    var topP: Float = 1
+
+    @Option(help: "Softmax temperature.")
+    var temperature: Float = 1
+
+    @Option(help: "Seed of the sampling stream.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Sequences generated together on a rank.")
+    var batchSize = 8
+
+    @Option(
+        help: "Tokenizer directory (vocab.json, merges.txt); default: the model's, else the bundled BART one."
+    )
+    var tokenizer: String?
+
+    @Option(help: "Directory for the PNGs and samples.jsonl.")
+    var output = "samples"
+
+    @Flag(help: "Time one batch of --batch-size sequences (after a warm-up) and report image tokens/s.")
+    var benchmark = false
+
+    @Option(help: "Timed rounds with --benchmark.")
+    var rounds = 3
+
+    func validate() throws {
+        guard imagesPerPrompt >= 1 else { throw ValidationError("--images-per-prompt must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard !prompt.isEmpty || prompts != nil || benchmark else {
+            throw ValidationError("no prompts: give --prompt TEXT (repeatable) or --prompts FILE")
+        }
+        try settings.validate()
+    }
+
+    var settings: SamplingSettings {
+        SamplingSettings(
+            conditionScale: conditionScale, topK: topK, topP: topP, temperature: temperature, seed: seed)
+    }
+
+    func run() throws {
+        let comm = try Communicator.world()
+        let resolved = try DalleBartConfig.resolve(model: model)
+        let config = resolved.config
+        var texts = prompt
+        if let prompts { texts += try PromptList.read(URL(fileURLWithPath: prompts)) }
+        if benchmark && texts.isEmpty { texts = ["a small red circle at the top left on a blue background"] }
+        var options = TrainingOptions()
+        options.tokenizer = tokenizer
+        let list = try PromptList(
+            texts: texts, tokenizer: try TrainingSetup.tokenizer(options, config: config, model: resolved),
+            textLength: config.maxTextLength)
+        let layout = ParameterLayout(config: config)
+        let parameters = FlatBuffer(count: layout.count)
+        if resolved.hasWeights {
+            try resolved.loadWeights(into: parameters, layout: layout)
+        } else if benchmark {
+            Initialization.initialize(parameters, layout: layout, config: config, seed: 0)
+        } else {
+            throw ValidationError(
+                "--model \(model) has no weights; give a model directory, checkpoint or run")
+        }
+        if comm.isRoot {
+            for index in list.truncated {
+                print(
+                    "note: prompt \(index + 1) is longer than \(config.maxTextLength - 2) tokens; truncated")
+            }
+        }
+        if benchmark { return try runBenchmark(list, config: config, parameters: parameters, comm: comm) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let samples = try SampleRun.generate(
+            prompts: list, imagesPerPrompt: imagesPerPrompt, settings: settings, batchSize: batchSize,
+            config: config, parameters: parameters, communicator: comm)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if comm.isRoot {
+            let directory = URL(fileURLWithPath: output)
+            try SampleWriter.write(
+                samples, prompts: list, settings: settings, imageVocabSize: config.imageVocabSize,
+                to: directory)
+            print(
+                String(
+                    format: "wrote %d samples to %@ (%.2f s, %d ranks)", samples.count, directory.path,
+                    seconds,
+                    comm.worldSize))
+        }
+    }
+
+    /// Generates `rounds` batches of `batchSize` sequences per rank and reports the median.
+    func runBenchmark(_ list: PromptList, config: DalleBartConfig, parameters: FlatBuffer, comm: Communicator)
+        throws
+    {
+        let generator = try ImageTokenGenerator(
+            config: config, parameters: parameters, promptCapacity: batchSize, sequenceCapacity: batchSize)
+        let rows = (0..<batchSize).map { $0 % list.texts.count }
+        func once() throws -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try generator.generate(
+                inputIDs: rows.flatMap { list.inputIDs[$0] },
+                attentionMask: rows.flatMap { list.attentionMasks[$0] },
+                prompts: batchSize,
+                requests: (0..<batchSize).map { SampleRequest(prompt: $0, streamKey: UInt64($0)) },
+                settings: settings)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        _ = try once()
+        var times: [Double] = []
+        for _ in 0..<rounds { times.append(try once()) }
+        let median = times.sorted()[times.count / 2]
+        let tokens = Double(batchSize * config.imageLength)
+        if comm.isRoot {
+            print(
+                String(
+                    format:
+                        "sample benchmark: batch %d, condition scale %g, image_length %d, d_model %d: "
+                        + "median %.3f s per batch, %.1f image tokens/s, %.3f s per image (per rank; %d ranks)",
+                    batchSize, conditionScale, config.imageLength, config.dModel, median, tokens / median,
+                    median / Double(batchSize), comm.worldSize))
+        }
+    }
+}
