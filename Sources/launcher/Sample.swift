@@ -126,29 +126,39 @@ struct Sample: ParsableCommand {
         let generator = try ImageTokenGenerator(
             config: config, parameters: parameters, promptCapacity: batchSize, sequenceCapacity: batchSize)
         let rows = (0..<batchSize).map { $0 % list.texts.count }
-        func once() throws -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
+        func once() throws -> (wall: Double, cpu: Double) {
+            let (wall, cpu) = (DispatchTime.now().uptimeNanoseconds, processCPUSeconds())
             _ = try generator.generate(
                 inputIDs: rows.flatMap { list.inputIDs[$0] },
                 attentionMask: rows.flatMap { list.attentionMasks[$0] },
                 prompts: batchSize,
                 requests: (0..<batchSize).map { SampleRequest(prompt: $0, streamKey: UInt64($0)) },
                 settings: settings)
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return (Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9, processCPUSeconds() - cpu)
         }
         _ = try once()
-        var times: [Double] = []
+        var times: [(wall: Double, cpu: Double)] = []
         for _ in 0..<rounds { times.append(try once()) }
-        let median = times.sorted()[times.count / 2]
+        let wall = times.map(\.wall).sorted()[times.count / 2]
+        let cpu = times.map(\.cpu).sorted()[times.count / 2]
         let tokens = Double(batchSize * config.imageLength)
         if comm.isRoot {
             print(
                 String(
                     format:
-                        "sample benchmark: batch %d, condition scale %g, image_length %d, d_model %d: "
-                        + "median %.3f s per batch, %.1f image tokens/s, %.3f s per image (per rank; %d ranks)",
-                    batchSize, conditionScale, config.imageLength, config.dModel, median, tokens / median,
-                    median / Double(batchSize), comm.worldSize))
+                        "sample benchmark: batch %d, condition scale %g, top-k %d, image_length %d, d_model %d: "
+                        + "median %.3f s per batch, %.1f image tokens/s, %.3f s per image; CPU %.3f s per "
+                        + "batch, %.1f image tokens per CPU second (per rank; %d ranks",
+                    batchSize, conditionScale, topK, config.imageLength, config.dModel, wall, tokens / wall,
+                    wall / Double(batchSize), cpu, tokens / cpu, comm.worldSize)
+                    + ", OpenBLAS core \(BLASInfo.coreName), \(BLASInfo.threadCount) threads)")
         }
     }
+}
+
+/// CPU seconds this process has used so far, all threads together.
+private func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

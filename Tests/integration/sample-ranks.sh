@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `dalle-train sample` gives the same samples (codes, PNGs, samples.jsonl) on 1 and 2 ranks for
 # the same seed, with top-k sampling, super-conditioning and several batches per rank; and bad
-# settings are refused before any work.
+# settings are refused before any work; the --benchmark line has the fields that
+# deploy/bench/compare-sampling.sh reads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 binary=${DALLE_TRAIN_BINARY:-$PWD/.build/release/dalle-train}
@@ -23,4 +24,8 @@ for bad in "--top-k 0" "--top-p 1.5" "--condition-scale 0" "--temperature nan"; 
     fi
 done
 test ! -e "$work/bad" || { echo "a refused run wrote output"; exit 1; }
+# The benchmark line deploy/bench/compare-sampling.sh parses.
+line=$("$binary" sample --model tiny --benchmark --batch-size 2 --rounds 1)
+grep -qE '[0-9.]+ image tokens/s, [0-9.]+ s per image; CPU [0-9.]+ s per batch, [0-9.]+ image tokens per CPU second.*OpenBLAS core' \
+    <<<"$line" || { echo "unexpected benchmark line: $line"; exit 1; }
 echo "sample ranks: ok"
