@@ -57,7 +57,7 @@ struct TrainingSamplesTests {
             let onDisk = try Data(
                 contentsOf: final.appendingPathComponent(String(format: "%04d-00.png", index)))
             #expect(summary.png == [UInt8](onDisk))
-            let decoded = try #require(PNGReader(summary.png))
+            let decoded = try ImageDecoder.decode(Data(summary.png), path: "summary \(index)")
             #expect(decoded.width == 8 * SampleWriter.cellPixels && decoded.height == decoded.width)
         }
     }
