@@ -9,7 +9,7 @@ source deploy/mpi-env.sh
 binary=.build/release/dalle-train
 [[ -x "$binary" ]] || { echo "build first: swift build -c release --product dalle-train" >&2; exit 1; }
 
-# PyTorch 2.13 CPU (MACHINE.md's reference version) in a private environment under .build/.
+# PyTorch 2.13 CPU (the reference version used for these comparisons) in a private environment under .build/.
 python=python3
 if ! "$python" -c 'import torch' 2>/dev/null; then
     venv=.build/pytorch-venv

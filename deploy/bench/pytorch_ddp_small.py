@@ -1,6 +1,6 @@
 """PyTorch DDP reference for `dalle-train bench`: the same DalleBart `small` step in PyTorch.
 
-DalleBart as DALLEBART.md specifies it for dalle-mini's defaults (normformer norms, GLU, no
+DalleBart as docs/MODEL.md describes it for dalle-mini's defaults (normformer norms, GLU, no
 biases in the projections, gelu, dropout 0.1, final norms), trained with torch.optim.AdamW under
 DistributedDataParallel (gloo), one process per core with one thread each, on random tokens.
 Prints the median step and decoder tokens/s, per process and in total, so that dalle-train and
