@@ -36,7 +36,8 @@ extension Checkpoint {
         }
         let layout = ParameterLayout(config: config)
         // The optimizer of the run that wrote it (its options travel in trainer_state.json).
-        let optimizer = try verify(directory).training.optimizerSettings.makeOptimizer(layout: layout)
+        // (`load` below verifies every file; reading the state alone here hashes no payload twice.)
+        let optimizer = try readState(directory).training.optimizerSettings.makeOptimizer(layout: layout)
         let state = try load(
             directory, config: config, layout: layout, parameters: FlatBuffer(count: layout.count),
             optimizer: optimizer)

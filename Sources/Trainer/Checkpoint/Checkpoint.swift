@@ -95,6 +95,28 @@ public enum Checkpoint {
 
     /// Reads and checks `trainer_state.json` and the size and checksum of every file it lists.
     public static func verify(_ directory: URL) throws -> TrainerState {
+        let state = try readState(directory)
+        for (file, expected) in state.files.sorted(by: { $0.key < $1.key }) {
+            let url = directory.appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw CheckpointError.missingFile(path: url.path)
+            }
+            let found = try checksum(of: url)
+            if found.byteCount != expected.byteCount {
+                throw CheckpointError.sizeMismatch(
+                    path: url.path, expected: expected.byteCount, found: found.byteCount)
+            }
+            if found.xxh64 != expected.xxh64 {
+                throw CheckpointError.checksumMismatch(
+                    path: url.path, expected: expected.xxh64, found: found.xxh64)
+            }
+        }
+        return state
+    }
+
+    /// Reads `trainer_state.json` and checks it alone: its own checksum, format version, counters
+    /// and the list of files it must record. Cheap; `verify` adds the other files' checksums.
+    public static func readState(_ directory: URL) throws -> TrainerState {
         let stateURL = directory.appendingPathComponent(stateFile)
         guard let data = FileManager.default.contents(atPath: stateURL.path) else {
             throw CheckpointError.missingFile(path: stateURL.path)
@@ -136,21 +158,6 @@ public enum Checkpoint {
         for required in [modelFile, optimizerFile, configFile] where state.files[required] == nil {
             throw CheckpointError.malformed(
                 path: stateURL.path, reason: "no checksum recorded for \(required)")
-        }
-        for (file, expected) in state.files.sorted(by: { $0.key < $1.key }) {
-            let url = directory.appendingPathComponent(file)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw CheckpointError.missingFile(path: url.path)
-            }
-            let found = try checksum(of: url)
-            if found.byteCount != expected.byteCount {
-                throw CheckpointError.sizeMismatch(
-                    path: url.path, expected: expected.byteCount, found: found.byteCount)
-            }
-            if found.xxh64 != expected.xxh64 {
-                throw CheckpointError.checksumMismatch(
-                    path: url.path, expected: expected.xxh64, found: found.xxh64)
-            }
         }
         return state
     }
