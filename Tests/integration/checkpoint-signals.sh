@@ -17,13 +17,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "checkpoint-signals: FAILED: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 
-# The small test model of Tests/TestSupport/SmallRun.swift.
-cat >"$work/model.json" <<'JSON'
-{"encoder_vocab_size": 512, "image_vocab_size": 64, "image_length": 64, "max_text_length": 16,
- "d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
- "decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64,
- "dropout": 0.1, "attention_dropout": 0.1, "activation_dropout": 0.0}
-JSON
+cp Tests/integration/small-model.json "$work/model.json"  # the model of Tests/TestSupport/SmallRun.swift
 out="$work/run"
 train() {  # train LOG [flags]: starts mpirun -np 2 in the background, sets $job
     local log="$1"

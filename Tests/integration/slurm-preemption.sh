@@ -38,12 +38,7 @@ fi
 started=yes
 deploy/slurm/local-cluster.sh start >"$work/cluster.log" 2>&1 || fail "the local cluster did not start"
 
-cat >"$work/model.json" <<'JSON'
-{"encoder_vocab_size": 512, "image_vocab_size": 64, "image_length": 64, "max_text_length": 16,
- "d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
- "decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64,
- "dropout": 0.1, "attention_dropout": 0.1, "activation_dropout": 0.0}
-JSON
+cp Tests/integration/small-model.json "$work/model.json"  # the model of Tests/TestSupport/SmallRun.swift
 flags=(--model "$work/model.json" --tokenizer "$tokenizer" --batch-size 4 --max-steps "$steps"
     --log-interval 20 --save-steps 100000 --seed 9)
 
