@@ -45,21 +45,11 @@ struct DecodeCodes: ParsableCommand {
             guard codes.allSatisfy({ (0..<c.codebookSize).contains($0) }) else {
                 throw ValidationError("\(origin): a code is outside 0..<\(c.codebookSize)")
             }
-            model.decode(codes: codes.map(Int32.init), pixels: &pixels)
             let path = (output as NSString).appendingPathComponent(String(format: "%05d.png", written))
-            let bytes = rgb(VQGANPixels.bytes(pixels), channels: c.outputChannels)
-            try PNG.write(RGBImage(width: c.resolution, height: c.resolution, pixels: bytes), to: path)
+            try PNG.write(model.picture(codes: codes.map(Int32.init), pixels: &pixels), to: path)
             written += 1
         }
         print("wrote \(written) images to \(output)")
-    }
-
-    /// 8-bit pixels with `channels` per pixel as RGB (gray replicated, extra channels dropped).
-    func rgb(_ bytes: [UInt8], channels: Int) -> [UInt8] {
-        if channels == 3 { return bytes }
-        return stride(from: 0, to: bytes.count, by: channels).flatMap { i -> [UInt8] in
-            channels >= 3 ? Array(bytes[i..<i + 3]) : [bytes[i], bytes[i], bytes[i]]
-        }
     }
 }
 

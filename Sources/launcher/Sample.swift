@@ -48,6 +48,16 @@ struct Sample: ParsableCommand {
     )
     var tokenizer: String?
 
+    @Option(
+        help: """
+            Word-frequency list for hashtag splitting (one word a line, most frequent first); needed \
+            when the model's config sets normalize_text.
+            """)
+    var wordFrequencies: String?
+
+    @Option(help: "vqgan-jax model directory: write the decoded pictures instead of code grids.")
+    var vqgan: String?
+
     @Option(help: "Directory for the PNGs and samples.jsonl.")
     var output = "samples"
 
@@ -81,13 +91,21 @@ struct Sample: ParsableCommand {
         if benchmark && texts.isEmpty { texts = ["a small red circle at the top left on a blue background"] }
         var options = TrainingOptions()
         options.tokenizer = tokenizer
+        options.wordFrequencies = wordFrequencies
         let list = try PromptList(
             texts: texts, tokenizer: try TrainingSetup.tokenizer(options, config: config, model: resolved),
-            textLength: config.maxTextLength)
+            textLength: config.maxTextLength,
+            normalizer: try TrainingSetup.textNormalizer(options, config: config), seed: seed)
+        let decoder = try vqgan.map { path in
+            let model = try VQGAN(weights: VQGANWeights(directory: URL(fileURLWithPath: path)))
+            try SamplePictures.check(model, config: config, origin: "--vqgan \(path)")
+            return model
+        }
         let layout = ParameterLayout(config: config)
         let parameters = FlatBuffer(count: layout.count)
+        var roundsEmbeddingsToFloat16 = false
         if resolved.hasWeights {
-            try resolved.loadWeights(into: parameters, layout: layout)
+            roundsEmbeddingsToFloat16 = try resolved.loadWeights(into: parameters, layout: layout)
         } else if benchmark {
             Initialization.initialize(parameters, layout: layout, config: config, seed: 0)
         } else {
@@ -100,17 +118,23 @@ struct Sample: ParsableCommand {
                     "note: prompt \(index + 1) is longer than \(config.maxTextLength - 2) tokens; truncated")
             }
         }
-        if benchmark { return try runBenchmark(list, config: config, parameters: parameters, comm: comm) }
+        if benchmark {
+            return try runBenchmark(
+                list, config: config, parameters: parameters, comm: comm,
+                roundsEmbeddingsToFloat16: roundsEmbeddingsToFloat16)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let samples = try SampleRun.generate(
             prompts: list, imagesPerPrompt: imagesPerPrompt, settings: settings, batchSize: batchSize,
-            config: config, parameters: parameters, communicator: comm)
+            config: config, parameters: parameters, communicator: comm,
+            roundsEmbeddingsToFloat16: roundsEmbeddingsToFloat16)
+        let pictures = try decoder.map { try SamplePictures.decode(samples, vqgan: $0, communicator: comm) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if comm.isRoot {
             let directory = URL(fileURLWithPath: output)
             try SampleWriter.write(
                 samples, prompts: list, settings: settings, imageVocabSize: config.imageVocabSize,
-                to: directory)
+                pictures: pictures, to: directory)
             print(
                 String(
                     format: "wrote %d samples to %@ (%.2f s, %d ranks)", samples.count, directory.path,
@@ -120,11 +144,13 @@ struct Sample: ParsableCommand {
     }
 
     /// Generates `rounds` batches of `batchSize` sequences per rank and reports the median.
-    func runBenchmark(_ list: PromptList, config: DalleBartConfig, parameters: FlatBuffer, comm: Communicator)
-        throws
-    {
+    func runBenchmark(
+        _ list: PromptList, config: DalleBartConfig, parameters: FlatBuffer, comm: Communicator,
+        roundsEmbeddingsToFloat16: Bool
+    ) throws {
         let generator = try ImageTokenGenerator(
             config: config, parameters: parameters, promptCapacity: batchSize, sequenceCapacity: batchSize)
+        generator.roundsEmbeddingsToFloat16 = roundsEmbeddingsToFloat16
         let rows = (0..<batchSize).map { $0 % list.texts.count }
         func once() throws -> (wall: Double, cpu: Double) {
             let (wall, cpu) = (DispatchTime.now().uptimeNanoseconds, processCPUSeconds())

@@ -2,7 +2,8 @@
 # Images to pictures: 100 synthetic captioned images (PNG and JPEG, odd sizes, gray, alpha) with
 # three corrupt files and one image without a caption → encode-images with the fixture VQGAN on
 # 2 ranks and on 1 rank (identical shards and JSON Lines; the four bad files in skipped.jsonl) →
-# --resume keeps everything → a short 2-rank train on the shards → decode-codes → PNGs.
+# --resume keeps everything → a short 2-rank train on the shards with decoded training samples →
+# sample --vqgan on 2 ranks and on 1 rank (identical pictures) → decode-codes → PNGs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/mpi-env.sh
@@ -54,17 +55,37 @@ cat >"$work/config.json" <<'JSON'
  "decoder_attention_heads": 4, "encoder_ffn_dim": 128, "decoder_ffn_dim": 128, "image_length": 16,
  "image_vocab_size": 512, "max_text_length": 32}
 JSON
+printf 'a red square\na blue circle\n' >"$work/prompts.txt"
 timeout 600 mpirun -np 2 --oversubscribe "$binary" train --model "$work/config.json" --data "$work/one" \
-    --max-steps 4 --batch-size 4 --output-dir "$work/run" >"$work/train.log" 2>&1 \
+    --max-steps 4 --batch-size 4 --output-dir "$work/run" --sample-steps 4 \
+    --sample-prompts "$work/prompts.txt" --sample-vqgan "$vqgan" >"$work/train.log" 2>&1 \
     || { tail -20 "$work/train.log"; fail "train on the encoded shards failed"; }
+
+sample() {  # ranks output
+    timeout 300 mpirun -np "$1" --oversubscribe "$binary" sample --model "$work/run" --vqgan "$vqgan" \
+        --prompts "$work/prompts.txt" --images-per-prompt 3 --batch-size 2 --seed 5 --output "$2" \
+        >"$2.log" 2>&1 || { tail -20 "$2.log"; fail "sample --vqgan on $1 rank(s) failed"; }
+}
+sample 2 "$work/samples-two"
+sample 1 "$work/samples-one"
+for file in samples.jsonl 0000-00.png 0000-02.png 0001-01.png; do
+    cmp -s "$work/samples-one/$file" "$work/samples-two/$file" || fail "sample: $file differs on 1 and 2 ranks"
+done
 
 "$binary" decode-codes --vqgan "$vqgan" --input "$work/one" --output "$work/pictures" --limit 3 >/dev/null
 head -2 "$work/one.jsonl" | "$binary" decode-codes --vqgan "$vqgan" --output "$work/from-stdin" >/dev/null
 [[ $(ls "$work/pictures" | wc -l) -eq 3 && $(ls "$work/from-stdin" | wc -l) -eq 2 ]] || fail "missing PNGs"
 cmp -s "$work/pictures/00000.png" "$work/from-stdin/00000.png" || fail "shard and JSON Lines decode differently"
-python3 - "$work/pictures/00000.png" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (64, 64)
+python3 - "$work/pictures/00000.png" "$work/samples-two" "$work/run/samples/step-00000004" <<'PY'
+import json, os, struct, sys
+def size(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", data[16:24])
+assert size(sys.argv[1]) == (64, 64)
+for directory, count in ((sys.argv[2], 6), (sys.argv[3], 2)):
+    records = [json.loads(line) for line in open(os.path.join(directory, "samples.jsonl"))]
+    assert len(records) == count and all(r["decoded"] for r in records), (directory, records)
+    assert all(size(os.path.join(directory, r["image"])) == (64, 64) for r in records), directory
 PY
-echo "vqgan end-to-end: 96 of 100 images encoded, identical on 1 and 2 ranks, trained, decoded"
+echo "vqgan end-to-end: 96 of 100 images encoded, identical on 1 and 2 ranks, trained with decoded samples, sampled to pictures (same on 1 and 2 ranks), decoded"

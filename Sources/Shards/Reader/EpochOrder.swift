@@ -8,6 +8,7 @@ enum RandomPurpose: UInt64 {
     case windowShuffle = 2
     case blankCaption = 3
     case personToken = 4
+    case promptPersonToken = 5
 }
 
 /// One epoch's record order: windows of consecutive (permuted) blocks, records shuffled

@@ -207,6 +207,12 @@ public struct SeededUniforms {
             seed: SplitMix64.derive(seed, UInt64(epoch), RandomPurpose.personToken.rawValue, UInt64(record)))
     }
 
+    /// The stream of the `<person>` draws of generation prompt `prompt` (0-based) with `seed`.
+    public static func promptDraws(seed: UInt64, prompt: Int) -> SeededUniforms {
+        SeededUniforms(
+            seed: SplitMix64.derive(seed, RandomPurpose.promptPersonToken.rawValue, UInt64(prompt)))
+    }
+
     /// The next value.
     public mutating func next() -> Double { Double(random.next() >> 11) * 0x1p-53 }
 }

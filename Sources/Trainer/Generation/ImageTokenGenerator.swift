@@ -36,6 +36,15 @@ public final class ImageTokenGenerator {
     private let sampler: TokenSampler
     private let scores: UnsafeMutablePointer<Float>  // (sequences, Vi + 1)
 
+    /// Round the embedding lookups to float16, as dalle-mini computes them with float16 weights
+    /// (set for a model directory whose tensors are all float16; `DalleBart.roundsEmbeddingsToFloat16`).
+    public var roundsEmbeddingsToFloat16 = false {
+        didSet {
+            encoder.roundsEmbeddingsToFloat16 = roundsEmbeddingsToFloat16
+            decoder.roundsEmbeddingsToFloat16 = roundsEmbeddingsToFloat16
+        }
+    }
+
     /// `parameters` laid out by `ParameterLayout(config:)`; kept by reference, not copied.
     public init(config: DalleBartConfig, parameters: FlatBuffer, promptCapacity: Int, sequenceCapacity: Int)
         throws

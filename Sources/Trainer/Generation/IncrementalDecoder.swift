@@ -24,6 +24,8 @@ final class IncrementalDecoder {
     private let selfSources: [Int]
     /// (R, Vi + 1) logits of the last step (the first `rows` rows are valid).
     let logits: UnsafeMutablePointer<Float>
+    /// Round the embedding lookups to float16 (`DalleBart.roundsEmbeddingsToFloat16`).
+    var roundsEmbeddingsToFloat16 = false
 
     init(config: DalleBartConfig, tensors: ModelTensors, capacity rows: Int, encoderCapacity: Int) {
         self.config = config
@@ -111,7 +113,8 @@ final class IncrementalDecoder {
         Embedding.forward(
             out: saved.decoder.embedded, ids: tokens, table: p + stack.tokens,
             positions: stack.positions.map { UnsafePointer(p + $0 + position * D) },
-            tokenScale: config.tokenScale, rows: rows, length: 1, channels: D)
+            tokenScale: config.tokenScale, rows: rows, length: 1, channels: D,
+            roundsToFloat16: roundsEmbeddingsToFloat16)
         Normalization.forward(
             saved.decoder.embeddingNorm, input: saved.decoder.embedded,
             weights: NormWeights(stack.embeddingNorm, kind: kind, in: p), rows: rows, channels: D)

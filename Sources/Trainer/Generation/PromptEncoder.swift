@@ -8,6 +8,9 @@ final class PromptEncoder {
     private let tensors: ModelTensors
     private let buffers: InferenceActivations
     private let ids: UnsafeMutablePointer<Int32>  // (capacity, S)
+    /// Round the embedding lookups to float16 as dalle-mini does for float16 weights
+    /// (`DalleBart.roundsEmbeddingsToFloat16`).
+    var roundsEmbeddingsToFloat16 = false
 
     init(config: DalleBartConfig, tensors: ModelTensors, capacity: Int) {
         self.config = config
@@ -44,7 +47,7 @@ final class PromptEncoder {
         Embedding.forward(
             out: saved.encoder.embedded, ids: ids, table: p + stack.tokens,
             positions: stack.positions.map { UnsafePointer(p + $0) }, tokenScale: config.tokenScale,
-            rows: rows * S, length: S, channels: D)
+            rows: rows * S, length: S, channels: D, roundsToFloat16: roundsEmbeddingsToFloat16)
         Normalization.forward(
             saved.encoder.embeddingNorm, input: saved.encoder.embedded,
             weights: NormWeights(stack.embeddingNorm, kind: config.lnType, in: p), rows: rows * S, channels: D

@@ -1,28 +1,43 @@
 // Prompts for generation: read from a text file (one caption a line) or JSON Lines (`text`),
-// tokenized like training captions, with the prompts the tokenizer had to truncate.
+// normalized (for a `normalize_text` model) and tokenized like training captions, with the
+// prompts the tokenizer had to truncate.
 import Foundation
 import Shards
 
 /// Captions and their token rows (`max_text_length` each).
 public struct PromptList: Sendable {
+    /// The prompts as given.
     public var texts: [String]
+    /// The captions the model sees: `texts` after dalle-mini's normalization, or `texts`.
+    public var modelTexts: [String]
     public var inputIDs: [[Int32]]
     public var attentionMasks: [[Int32]]
     /// Indices of the prompts longer than `max_text_length − 2` tokens (cut like training captions).
     public var truncated: [Int]
 
-    /// Tokenizes `texts`; throws for an empty list or an empty prompt.
-    public init(texts: [String], tokenizer: BartTokenizer, textLength: Int) throws {
+    /// Normalizes `texts` with `normalizer` (when given; prompt i's `<person>` draws come from
+    /// `SeededUniforms.promptDraws(seed:prompt: i)`) and tokenizes them, as dalle-mini's processor
+    /// does. Throws for an empty list or an empty prompt.
+    public init(
+        texts: [String], tokenizer: BartTokenizer, textLength: Int, normalizer: TextNormalizer? = nil,
+        seed: UInt64 = 0
+    ) throws {
         guard !texts.isEmpty else { throw SetupError("no prompts: give --prompt TEXT or --prompts FILE") }
         if let empty = texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw SetupError("prompt \(empty + 1) is empty (the unconditional caption is added by itself)")
         }
         self.texts = texts
-        let encoded = texts.map { tokenizer.encode($0, maxLength: textLength) }
+        let modelTexts = texts.enumerated().map { index, text in
+            guard let normalizer else { return text }
+            var draws = SeededUniforms.promptDraws(seed: seed, prompt: index)
+            return normalizer.normalize(text, uniform: { draws.next() })
+        }
+        self.modelTexts = modelTexts
+        let encoded = modelTexts.map { tokenizer.encode($0, maxLength: textLength) }
         inputIDs = encoded.map(\.inputIDs)
         attentionMasks = encoded.map(\.attentionMask)
-        truncated = texts.indices.filter {
-            tokenizer.ids(texts[$0], limit: textLength - 1).count > textLength - 2
+        truncated = modelTexts.indices.filter {
+            tokenizer.ids(modelTexts[$0], limit: textLength - 1).count > textLength - 2
         }
     }
 

@@ -18,9 +18,11 @@ public enum SampleRun {
     public static func streamKey(prompt: Int, image: Int) -> UInt64 { UInt64(prompt) << 32 | UInt64(image) }
 
     /// Every sample, on every rank, in (prompt, image) order. `batchSize` sequences run together.
+    /// `roundsEmbeddingsToFloat16`: the weights came from float16 tensors (`ImageTokenGenerator`).
     public static func generate(
         prompts: PromptList, imagesPerPrompt: Int, settings: SamplingSettings, batchSize: Int,
-        config: DalleBartConfig, parameters: FlatBuffer, communicator: Communicator
+        config: DalleBartConfig, parameters: FlatBuffer, communicator: Communicator,
+        roundsEmbeddingsToFloat16: Bool = false
     ) throws -> [GeneratedSample] {
         try settings.validate()
         guard imagesPerPrompt >= 1 else { throw SetupError("--images-per-prompt must be at least 1") }
@@ -31,6 +33,7 @@ public enum SampleRun {
         let generator = try ImageTokenGenerator(
             config: config, parameters: parameters, promptCapacity: min(batchSize, order.count),
             sequenceCapacity: min(batchSize, order.count))
+        generator.roundsEmbeddingsToFloat16 = roundsEmbeddingsToFloat16
         var codes = [Int32](repeating: 0, count: order.count * T)
         let batches = stride(from: 0, to: order.count, by: batchSize).map {
             $0..<min($0 + batchSize, order.count)

@@ -61,15 +61,19 @@ public struct ResolvedModel: Sendable {
     }
 
     /// Reads the weights into `parameters` (laid out by `layout`, built from a config with the
-    /// same parameters as `config`). Throws for a source without weights.
-    public func loadWeights(into parameters: FlatBuffer, layout: ParameterLayout) throws {
+    /// same parameters as `config`). Returns true when they came from float16 tensors only, so
+    /// dalle-mini would compute the embedding lookups in float16 (`DalleBart.roundsEmbeddingsToFloat16`).
+    /// Throws for a source without weights.
+    @discardableResult
+    public func loadWeights(into parameters: FlatBuffer, layout: ParameterLayout) throws -> Bool {
         switch source {
         case .preset(let name):
             throw SetupError("--model \(name): a preset has no weights")
         case .configFile(let url):
             throw SetupError("--model \(url.path): a config.json alone has no weights")
         case .modelDirectory(let url):
-            try ModelDirectory.loadWeights(url, config: config, layout: layout, into: parameters)
+            return try ModelDirectory.loadWeights(url, config: config, layout: layout, into: parameters)
+                .embeddingsInFloat16
         case .referenceDump(let url):
             try layout.load(contentsOf: url.appendingPathComponent("params.safetensors"), into: parameters)
         case .checkpoint(let url):
@@ -78,6 +82,7 @@ public struct ResolvedModel: Sendable {
             let model = try SafeTensorsFile(bytes: try Checkpoint.decompress(modelURL), path: modelURL.path)
             try layout.load(model, into: parameters)
         }
+        return false
     }
 }
 

@@ -144,6 +144,10 @@ extension TrainingOptions {
             "sample_prompts", \.samplePrompts,
             help: "Captions to sample during training (one a line or JSON Lines); none = synthetic captions.",
             rule: .pathOrNull),
+        OptionSpec(
+            "sample_vqgan", \.sampleVQGAN,
+            help: "vqgan-jax model directory: training-time samples are decoded pictures, not code grids.",
+            rule: .pathOrNull),
     ]
 
     /// The table row of a JSON key.

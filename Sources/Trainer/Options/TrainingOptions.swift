@@ -195,6 +195,8 @@ public struct TrainingOptions: Equatable, Sendable {
     public var sampleSteps = 0
     /// `sample_prompts`: captions to sample (text or JSON Lines); none = synthetic-dataset captions.
     public var samplePrompts: String? = nil
+    /// `sample_vqgan`: a vqgan-jax model directory that decodes the samples into pictures.
+    public var sampleVQGAN: String? = nil
     /// Steps between checkpoints (train.py's default); one is also written at the end.
     public var saveSteps = 4000
     /// Complete checkpoints kept in `output_dir` (the oldest are removed).

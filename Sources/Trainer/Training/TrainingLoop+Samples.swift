@@ -34,8 +34,17 @@ extension TrainingSetup {
         } else {
             throw SetupError("--sample-steps needs --sample-prompts FILE when training on --data")
         }
-        if let normalizer { texts = texts.map { normalizer.normalize($0, uniform: { 0.5 }) } }
-        return try PromptList(texts: texts, tokenizer: tokenizer, textLength: config.maxTextLength)
+        return try PromptList(
+            texts: texts, tokenizer: tokenizer, textLength: config.maxTextLength, normalizer: normalizer,
+            seed: UInt64(options.seed))
+    }
+
+    /// The VQGAN of `sample_vqgan`, checked against the model; nil without samples or a VQGAN.
+    public static func sampleDecoder(_ options: TrainingOptions, config: DalleBartConfig) throws -> VQGAN? {
+        guard options.sampleSteps > 0, let path = options.sampleVQGAN else { return nil }
+        let vqgan = try VQGAN(weights: VQGANWeights(directory: URL(fileURLWithPath: path)))
+        try SamplePictures.check(vqgan, config: config, origin: "sample_vqgan \(path)")
+        return vqgan
     }
 }
 
@@ -53,20 +62,22 @@ extension TrainingLoop {
         let samples = try SampleRun.generate(
             prompts: prompts, imagesPerPrompt: 1, settings: sampleSettings, batchSize: 8, config: config,
             parameters: parameters, communicator: comm)
+        let pictures = try sampleDecoder.map {
+            try SamplePictures.decode(samples, vqgan: $0, communicator: comm)
+        }
         guard comm.isRoot else { return }
         let directory = URL(fileURLWithPath: options.outputDir).appendingPathComponent("samples")
             .appendingPathComponent(String(format: "step-%08d", step))
         try SampleWriter.write(
             samples, prompts: prompts, settings: sampleSettings, imageVocabSize: config.imageVocabSize,
-            to: directory)
-        let side = Int(Double(config.imageLength).squareRoot()) * SampleWriter.cellPixels
+            pictures: pictures, to: directory)
+        let side =
+            sampleDecoder?.config.resolution
+            ?? Int(Double(config.imageLength).squareRoot()) * SampleWriter.cellPixels
+        let files = SampleWriter.pngs(samples, imageVocabSize: config.imageVocabSize, pictures: pictures)
         try tensorBoard.addImages(
-            samples.map {
-                (
-                    tag: "samples/\($0.prompt): \(prompts.texts[$0.prompt])",
-                    png: SampleWriter.png($0, imageVocabSize: config.imageVocabSize), width: side,
-                    height: side
-                )
+            zip(samples, files).map {
+                (tag: "samples/\($0.prompt): \(prompts.texts[$0.prompt])", png: $1, width: side, height: side)
             }, step: step)
     }
 }

@@ -55,6 +55,7 @@ extension TrainingLoop {
         loop.textNormalizer = textNormalizer
         loop.samplePrompts = try TrainingSetup.samplePrompts(
             options, config: config, tokenizer: tokenizer, normalizer: textNormalizer)
+        loop.sampleDecoder = try TrainingSetup.sampleDecoder(options, config: config)
         // Rank 0 starts from the model's weights (fresh optimizer) or a seeded initialisation;
         // the broadcast below gives every replica the same parameters.
         try comm.rootFirst {

@@ -44,6 +44,8 @@ public final class TrainingLoop {
     var runLock: RunLock?
     /// Captions sampled every `sample_steps` steps (nil: no samples).
     var samplePrompts: PromptList?
+    /// Decodes the samples into pictures (`sample_vqgan`); nil draws code grids.
+    var sampleDecoder: VQGAN?
     /// This rank's training data; started after the resume position is known.
     private(set) var reader: RankReader!
     let evaluation: (dataset: Dataset, encoder: BartTokenizer)?

@@ -35,7 +35,12 @@ struct IncrementalDecodingTests {
     }
 
     /// Max |incremental − full forward| of the conditional and unconditional logits of a sampled run.
-    static func incrementalVersusFull(_ config: DalleBartConfig, settings: SamplingSettings) throws -> Float {
+    /// `roundsToFloat16` sets the generator's `roundsEmbeddingsToFloat16`, `fullRoundsToFloat16`
+    /// (default: the same) the full forward's.
+    static func incrementalVersusFull(
+        _ config: DalleBartConfig, settings: SamplingSettings, roundsToFloat16: Bool = false,
+        fullRoundsToFloat16: Bool? = nil
+    ) throws -> Float {
         let (S, T, V) = (config.maxTextLength, config.imageLength, config.imageClasses)
         let parameters = randomModel(config)
         let (ids, mask) = prompts(config)
@@ -46,6 +51,7 @@ struct IncrementalDecodingTests {
         let n = requests.count
         let generator = try ImageTokenGenerator(
             config: config, parameters: parameters, promptCapacity: 2, sequenceCapacity: n)
+        generator.roundsEmbeddingsToFloat16 = roundsToFloat16
         var conditional = [Float](repeating: .nan, count: n * T * V)
         var unconditional = [Float](repeating: .nan, count: n * T * V)
         let sequences = try generator.generate(
@@ -59,6 +65,7 @@ struct IncrementalDecodingTests {
             }
         }
         let model = try DalleBart(config: config, batchSize: n)
+        model.roundsEmbeddingsToFloat16 = fullRoundsToFloat16 ?? roundsToFloat16
         func full(_ inputIDs: [Int32], _ attentionMask: [Int32]) -> [Float] {
             let batch = Batch(
                 size: n, textLength: S, imageLength: T, inputIDs: inputIDs, attentionMask: attentionMask,
@@ -90,6 +97,32 @@ struct IncrementalDecodingTests {
         #expect(worst <= 1e-5, "max |incremental − full| = \(worst)")
     }
 
+    /// A few-kilobyte model: 2 encoder layers, `decoderLayers` decoder layers, no dropout.
+    static func tinyConfig(decoderLayers: Int) -> DalleBartConfig {
+        var config = DalleBartConfig()
+        (config.encoderVocabSize, config.imageVocabSize, config.imageLength, config.maxTextLength) = (
+            300, 64, 20, 8
+        )
+        (config.dModel, config.encoderLayers, config.decoderLayers) = (32, 2, decoderLayers)
+        (config.encoderAttentionHeads, config.decoderAttentionHeads) = (4, 4)
+        (config.encoderFFNDim, config.decoderFFNDim) = (48, 48)
+        (config.dropout, config.initStd) = (0, 0.02)
+        return config
+    }
+
+    /// Weights from a float16 model directory: the incremental path rounds its embedding lookups
+    /// like the full forward (scaled embeddings, so the product is rounded too).
+    @Test func float16EmbeddingsIncrementalEqualsFullForward() throws {
+        var config = Self.tinyConfig(decoderLayers: 2)
+        config.scaleEmbedding = true
+        let settings = SamplingSettings(conditionScale: 3, seed: 5)
+        let rounded = try Self.incrementalVersusFull(config, settings: settings, roundsToFloat16: true)
+        #expect(rounded <= 1e-5, "max |incremental − full| = \(rounded)")
+        let unrounded = try Self.incrementalVersusFull(
+            config, settings: settings, roundsToFloat16: true, fullRoundsToFloat16: false)
+        #expect(unrounded > 10 * rounded, "the rounding changes the logits: \(unrounded) vs \(rounded)")
+    }
+
     static let variants: [(String, (inout DalleBartConfig) -> Void)] = [
         ("preln", { $0.lnPositions = .preln }), ("cogview", { $0.lnPositions = .cogview }),
         ("swinv2", { $0.lnPositions = .swinv2 }), ("subln", { $0.lnPositions = .subln }),
@@ -113,15 +146,7 @@ struct IncrementalDecodingTests {
 
     @Test(arguments: variants.indices)
     func everyVariantIncrementalEqualsFullForward(index: Int) throws {
-        var config = DalleBartConfig()
-        (config.encoderVocabSize, config.imageVocabSize, config.imageLength, config.maxTextLength) = (
-            300, 64, 20, 8
-        )
-        (config.dModel, config.encoderLayers, config.decoderLayers) = (32, 2, 7)
-        (config.encoderAttentionHeads, config.decoderAttentionHeads) = (4, 4)
-        (config.encoderFFNDim, config.decoderFFNDim) = (48, 48)
-        config.dropout = 0
-        config.initStd = 0.02
+        var config = Self.tinyConfig(decoderLayers: 7)
         Self.variants[index].1(&config)
         let worst = try Self.incrementalVersusFull(
             config,
