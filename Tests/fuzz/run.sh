@@ -5,6 +5,7 @@
 # crash, hang (-timeout), leak or out-of-memory; the failing input is kept in $FUZZ_OUT/artifacts.
 # Then replays Tests/fuzz/regressions/<target>/* (inputs that once failed) through each target.
 # Usage: Tests/fuzz/run.sh [seconds per target] [target ...]   (default 30 s, every target)
+# FUZZ_PARALLEL=1 runs the targets at the same time instead of one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-30}"
@@ -49,20 +50,39 @@ targets=("$@")
 export FUZZ_TOKENIZER="$fixtures/tokenizer/bytebpe-512"
 # Leaks inside the platform libraries are listed (and explained) in lsan.supp; ours still fail.
 export LSAN_OPTIONS="suppressions=$(pwd)/Tests/fuzz/lsan.supp:print_suppressions=0"
-for target in "${targets[@]}"; do
+# fuzz_one TARGET: runs one target for $seconds; prints its figures or its failure.
+fuzz_one() {
+    local target="$1" started
     mkdir -p "$out/corpus/$target"
     echo "fuzz: $target for ${seconds}s"
+    started=$(date +%s)
     if ! FUZZ_TARGET="$target" "$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
         -max_len=1048576 -print_final_stats=1 -artifact_prefix="$out/artifacts/$target-" \
         "$out/corpus/$target" "$out/seeds/$target" >"$out/$target.log" 2>&1; then
         tail -40 "$out/$target.log" >&2
         echo "fuzz: $target FAILED; the input is in $out/artifacts (add it to Tests/fuzz/regressions/$target)" >&2
-        exit 1
+        return 1
     fi
+    local runs coverage
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$target.log" | grep -o '[0-9]*$' || echo "?")
     coverage=$(grep -o 'cov: [0-9]*' "$out/$target.log" | tail -1 | grep -o '[0-9]*' || echo "?")
-    echo "fuzz: $target ok: $runs executions, coverage $coverage edges, corpus $(ls "$out/corpus/$target" | wc -l) inputs"
-done
+    echo "fuzz: $target ok: $runs executions, coverage $coverage edges, corpus $(ls "$out/corpus/$target" | wc -l)" \
+        "inputs, $(($(date +%s) - started)) s"
+}
+
+# FUZZ_PARALLEL=1 runs every target at once (each still for $seconds of wall-clock time).
+if [[ "${FUZZ_PARALLEL:-0}" == 1 ]]; then
+    pids=()
+    for target in "${targets[@]}"; do
+        fuzz_one "$target" &
+        pids+=($!)
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    ((failed == 0)) || exit 1
+else
+    for target in "${targets[@]}"; do fuzz_one "$target" || exit 1; done
+fi
 
 for directory in Tests/fuzz/regressions/*/; do
     [[ -d "$directory" ]] || continue

@@ -56,6 +56,8 @@ kill -TERM "$first"
 finish
 ((status == 75)) || fail "exit status $status after SIGTERM to the launcher, expected 75"
 grep -q "stop signal" "$work/first.log" || fail "no stop message"
+[[ "$(tail -1 "$work/first.log")" == "dalle-train: stopped by a signal after writing a checkpoint"* ]] \
+    || fail "the launcher's summary is not the last line"
 latest=$(cat "$work/pieces/checkpoints/latest")
 steps=$((10#${latest#step-} + 50))
 "$binary" inspect "$work/pieces/checkpoints/$latest" >/dev/null || fail "the signal checkpoint does not verify"
