@@ -121,14 +121,14 @@ final class IncrementalDecoder {
         let context = config.inferenceContext(isDecoder: true, batch: rows, length: 1)
         let cosineTau = config.useCosineAttention ? config.tauInit : nil
         var hidden = UnsafePointer(saved.decoder.embeddingNorm.out)
+        let pass = StackPass(stack, context: context, parameters: p, scratch: saved.scratch)
         for (l, layer) in saved.decoder.layers.enumerated() {
             let (selfBlock, crossBlock) = (layer.selfAttention, layer.crossAttention!)
-            let layerTensors = stack.layers[l]
+            let views = pass.weights[l]
             // Self-attention: append this position's key and value, then attend to positions 0...t.
-            let selfWeights = AttentionWeights(layerTensors.selfAttention, kind: kind, in: p)
-            Self.residualBlock(
-                selfBlock, input: hidden, tensors: layerTensors.selfAttention, parameters: p, context: context
-            ) { normed in
+            let selfWeights = views.selfAttention.attention
+            Self.residualBlock(selfBlock, input: hidden, views: views.selfAttention, context: context) {
+                normed in
                 appendKeyValue(
                     layer: l, normed: normed, saved: selfBlock.attention, weights: selfWeights,
                     position: position)
@@ -140,11 +140,11 @@ final class IncrementalDecoder {
                     probabilities: probabilities, weights: selfWeights, rows: rows, heads: H, channels: D,
                     cosineTau: cosineTau)
             }
-            let crossWeights = AttentionWeights(layerTensors.crossAttention!, kind: kind, in: p)
+            let crossWeights = views.crossAttention!.attention
             Self.residualBlock(
-                crossBlock, input: selfBlock.output, tensors: layerTensors.crossAttention!, parameters: p,
-                context: context
-            ) { normed in
+                crossBlock, input: selfBlock.output, views: views.crossAttention!, context: context
+            ) {
+                normed in
                 CachedAttention.forward(
                     out: crossBlock.attended, saved: crossBlock.attention, queryInput: normed,
                     cache: CachedKeyValues(
@@ -153,10 +153,7 @@ final class IncrementalDecoder {
                     probabilities: probabilities, weights: crossWeights, rows: rows, heads: H, channels: D,
                     cosineTau: cosineTau)
             }
-            FeedForwardBlock.forward(
-                saved: layer, input: crossBlock.output, tensors: layerTensors, parameters: p,
-                context: context,
-                layer: l, scratch: saved.scratch)
+            FeedForwardBlock.forward(pass.layer(l), saved: layer, input: crossBlock.output)
             hidden = UnsafePointer(layer.end.out)
         }
         Normalization.forward(
@@ -191,20 +188,13 @@ final class IncrementalDecoder {
 
     /// output = input · gain + after(attend(before(input))), as the training block without dropout.
     private static func residualBlock(
-        _ saved: AttentionBlockActivations, input: UnsafePointer<Float>, tensors: AttentionTensors,
-        parameters p: UnsafeMutablePointer<Float>, context: StackContext,
-        attend: (UnsafePointer<Float>) -> Void
+        _ saved: AttentionBlockActivations, input: UnsafePointer<Float>, views: AttentionViews,
+        context: StackContext, attend: (UnsafePointer<Float>) -> Void
     ) {
         let (N, D) = (context.rows, context.channels)
-        Normalization.forward(
-            saved.before, input: input, weights: NormWeights(tensors.before, kind: context.kind, in: p),
-            rows: N,
-            channels: D)
+        Normalization.forward(saved.before, input: input, weights: views.before, rows: N, channels: D)
         attend(UnsafePointer(saved.before.out))
-        Normalization.forward(
-            saved.after, input: saved.attended,
-            weights: NormWeights(tensors.after, kind: context.kind, in: p),
-            rows: N, channels: D)
+        Normalization.forward(saved.after, input: saved.attended, weights: views.after, rows: N, channels: D)
         VectorMath.scaledAdd(out: saved.output, input, alpha: context.residualGain, saved.after.out, N * D)
     }
 }

@@ -53,10 +53,9 @@ final class PromptEncoder {
             weights: NormWeights(stack.embeddingNorm, kind: config.lnType, in: p), rows: rows * S, channels: D
         )
         var hidden = UnsafePointer(saved.encoder.embeddingNorm.out)
+        let pass = StackPass(stack, context: context, parameters: p, scratch: saved.scratch)
         for (l, layer) in saved.encoder.layers.enumerated() {
-            EncoderLayer.forward(
-                saved: layer, input: hidden, keyMask: saved.keyMask, tensors: stack.layers[l], parameters: p,
-                context: context, layer: l, scratch: saved.scratch)
+            EncoderLayer.forward(pass.layer(l), saved: layer, input: hidden, keyMask: saved.keyMask)
             hidden = UnsafePointer(layer.end.out)
         }
         Normalization.forward(

@@ -8,7 +8,7 @@ extension DalleBart {
         precondition(parameters.count == layout.count && gradients.count == layout.count)
         let (S, T, D, V) = (config.maxTextLength, config.imageLength, config.dModel, config.imageClasses)
         let (p, g) = (parameters.pointer, gradients.pointer)
-        let buffers = saved.scratch.gradients
+        let buffers = [saved.scratch.gradients.stream.0, saved.scratch.gradients.stream.1]
         var start = Self.now()
         // saved.dLogits holds softmax - onehot from the forward; the products apply the mean's 1/N.
         Linear.backward(
@@ -25,14 +25,14 @@ extension DalleBart {
         let dEncoder = saved.scratch.dEncoder
         dEncoder.update(repeating: 0, count: rows * S * D)
         let encoderOutput = UnsafePointer(saved.encoder.final.out)
+        let decoderPass = StackPass(
+            tensors.decoder, context: decoder, parameters: p, gradients: g, scratch: saved.scratch)
         for l in saved.decoder.layers.indices.reversed() {
             let input = l == 0 ? saved.decoder.embeddingNorm.out : saved.decoder.layers[l - 1].end.out
             spare.update(repeating: 0, count: rows * T * D)
             DecoderLayer.backward(
-                dInput: spare, dEncoderOutput: dEncoder, dOut: current, saved: saved.decoder.layers[l],
-                input: input,
-                encoderOutput: encoderOutput, tensors: tensors.decoder.layers[l], parameters: p, gradients: g,
-                context: decoder, layer: l, scratch: saved.scratch)
+                decoderPass.layer(l), dInput: spare, dEncoderOutput: dEncoder, dOut: current,
+                saved: saved.decoder.layers[l], input: input, encoderOutput: encoderOutput)
             swap(&current, &spare)
         }
         phaseSeconds.decoderBackward = Self.seconds(since: start)
@@ -51,13 +51,14 @@ extension DalleBart {
             current = buffers[0]
         }
         spare = buffers[1]
+        let encoderPass = StackPass(
+            tensors.encoder, context: encoder, parameters: p, gradients: g, scratch: saved.scratch)
         for l in saved.encoder.layers.indices.reversed() {
             let input = l == 0 ? saved.encoder.embeddingNorm.out : saved.encoder.layers[l - 1].end.out
             spare.update(repeating: 0, count: rows * S * D)
             EncoderLayer.backward(
-                dInput: spare, dOut: current, saved: saved.encoder.layers[l], input: input,
-                tensors: tensors.encoder.layers[l], parameters: p, gradients: g, context: encoder, layer: l,
-                scratch: saved.scratch)
+                encoderPass.layer(l), dInput: spare, dOut: current, saved: saved.encoder.layers[l],
+                input: input)
             swap(&current, &spare)
         }
         phaseSeconds.encoderBackward = Self.seconds(since: start)

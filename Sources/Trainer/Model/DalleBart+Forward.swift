@@ -27,10 +27,9 @@ extension DalleBart {
 
         start = Self.now()
         var hidden = saved.encoder.embeddingNorm.out
+        let encoderPass = StackPass(tensors.encoder, context: encoder, parameters: p, scratch: saved.scratch)
         for (l, layer) in saved.encoder.layers.enumerated() {
-            EncoderLayer.forward(
-                saved: layer, input: hidden, keyMask: saved.keyMask, tensors: tensors.encoder.layers[l],
-                parameters: p, context: encoder, layer: l, scratch: saved.scratch)
+            EncoderLayer.forward(encoderPass.layer(l), saved: layer, input: hidden, keyMask: saved.keyMask)
             hidden = layer.end.out
         }
         Normalization.forward(
@@ -42,11 +41,11 @@ extension DalleBart {
 
         start = Self.now()
         hidden = saved.decoder.embeddingNorm.out
+        let decoderPass = StackPass(tensors.decoder, context: decoder, parameters: p, scratch: saved.scratch)
         for (l, layer) in saved.decoder.layers.enumerated() {
             DecoderLayer.forward(
-                saved: layer, input: hidden, encoderOutput: encoderOutput, keyMask: saved.keyMask,
-                tensors: tensors.decoder.layers[l], parameters: p, context: decoder, layer: l,
-                scratch: saved.scratch)
+                decoderPass.layer(l), saved: layer, input: hidden, encoderOutput: encoderOutput,
+                keyMask: saved.keyMask)
             hidden = layer.end.out
         }
         Normalization.forward(

@@ -4,50 +4,37 @@
 enum DecoderLayer {
     /// saved.end.out = layer(input, encoderOutput); `keyMask` (B, S) masks padded text keys.
     static func forward(
-        saved: LayerActivations, input: UnsafePointer<Float>, encoderOutput: UnsafePointer<Float>,
-        keyMask: UnsafePointer<Float>, tensors: LayerTensors, parameters: UnsafeMutablePointer<Float>,
-        context: StackContext, layer: Int, scratch: BackwardScratch
+        _ pass: LayerPass, saved: LayerActivations, input: UnsafePointer<Float>,
+        encoderOutput: UnsafePointer<Float>, keyMask: UnsafePointer<Float>
     ) {
-        let (cross, crossTensors) = (saved.crossAttention!, tensors.crossAttention!)
+        let cross = saved.crossAttention!
         AttentionBlock.forward(
-            saved: saved.selfAttention, input: input, keyValues: nil, keyMask: nil,
-            tensors: tensors.selfAttention,
-            parameters: parameters, context: context, layer: layer, block: 0, scratch: scratch)
+            pass, block: 0, saved: saved.selfAttention, input: input, keyValues: nil, keyMask: nil)
         AttentionBlock.forward(
-            saved: cross, input: saved.selfAttention.output, keyValues: encoderOutput, keyMask: keyMask,
-            tensors: crossTensors, parameters: parameters, context: context, layer: layer, block: 1,
-            scratch: scratch)
-        FeedForwardBlock.forward(
-            saved: saved, input: cross.output, tensors: tensors, parameters: parameters, context: context,
-            layer: layer, scratch: scratch)
+            pass, block: 1, saved: cross, input: saved.selfAttention.output, keyValues: encoderOutput,
+            keyMask: keyMask)
+        FeedForwardBlock.forward(pass, saved: saved, input: cross.output)
     }
 
     /// Accumulates into dInput, dEncoderOutput and the parameter gradients; dOut is the gradient of
-    /// the layer output. Uses scratch.gradients[3] and [4] between the blocks.
+    /// the layer output.
     static func backward(
-        dInput: UnsafeMutablePointer<Float>, dEncoderOutput: UnsafeMutablePointer<Float>,
-        dOut: UnsafePointer<Float>,
-        saved: LayerActivations, input: UnsafePointer<Float>, encoderOutput: UnsafePointer<Float>,
-        tensors: LayerTensors, parameters: UnsafeMutablePointer<Float>,
-        gradients: UnsafeMutablePointer<Float>,
-        context: StackContext, layer: Int, scratch: BackwardScratch
+        _ pass: LayerPass, dInput: UnsafeMutablePointer<Float>, dEncoderOutput: UnsafeMutablePointer<Float>,
+        dOut: UnsafePointer<Float>, saved: LayerActivations, input: UnsafePointer<Float>,
+        encoderOutput: UnsafePointer<Float>
     ) {
-        let (cross, crossTensors) = (saved.crossAttention!, tensors.crossAttention!)
-        let count = context.rows * context.channels
-        let (dAfterCross, dAfterSelf) = (scratch.gradients[3], scratch.gradients[4])
+        let cross = saved.crossAttention!
+        let count = pass.context.rows * pass.context.channels
+        let scratch = pass.scratch.gradients
+        let (dAfterCross, dAfterSelf) = (scratch.beforeFeedForward, scratch.beforeCrossAttention)
         dAfterCross.update(repeating: 0, count: count)
         dAfterSelf.update(repeating: 0, count: count)
-        FeedForwardBlock.backward(
-            dInput: dAfterCross, dOut: dOut, saved: saved, input: cross.output, tensors: tensors,
-            parameters: parameters, gradients: gradients, context: context, layer: layer, scratch: scratch)
+        FeedForwardBlock.backward(pass, dInput: dAfterCross, dOut: dOut, saved: saved, input: cross.output)
         AttentionBlock.backward(
-            dInput: dAfterSelf, dKeyValues: dEncoderOutput, dOut: dAfterCross, saved: cross,
-            input: saved.selfAttention.output, keyValues: encoderOutput, tensors: crossTensors,
-            parameters: parameters, gradients: gradients, context: context, layer: layer, block: 1,
-            scratch: scratch)
+            pass, block: 1, dInput: dAfterSelf, dKeyValues: dEncoderOutput, dOut: dAfterCross, saved: cross,
+            input: saved.selfAttention.output, keyValues: encoderOutput)
         AttentionBlock.backward(
-            dInput: dInput, dKeyValues: nil, dOut: dAfterSelf, saved: saved.selfAttention, input: input,
-            keyValues: nil, tensors: tensors.selfAttention, parameters: parameters, gradients: gradients,
-            context: context, layer: layer, block: 0, scratch: scratch)
+            pass, block: 0, dInput: dInput, dKeyValues: nil, dOut: dAfterSelf, saved: saved.selfAttention,
+            input: input, keyValues: nil)
     }
 }

@@ -31,10 +31,35 @@ struct StackActivations {
 struct BackwardScratch {
     var attention: AttentionScratch
     var feedForward: FeedForwardScratch
-    /// 8 x (Nmax, D): 0-1 the layer-to-layer stream, 2-4 inside a layer, 5-7 inside an attention block.
-    var gradients: [UnsafeMutablePointer<Float>]
+    var gradients: GradientScratch
     var dEncoder: UnsafeMutablePointer<Float>  // (B*S, D)
     var droppedProbabilities: UnsafeMutablePointer<Float>  // (max Tq*Tk)
+}
+
+/// The (Nmax, D) activation gradients of backward, by the place they flow through.
+struct GradientScratch {
+    /// The layer-to-layer gradient: one holds a layer's output gradient, the other its input's.
+    var stream: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    /// Before the swinv2 layer-end norm (the residual sum's gradient).
+    var layerSum: UnsafeMutablePointer<Float>
+    /// Between the last attention block and the feed-forward block.
+    var beforeFeedForward: UnsafeMutablePointer<Float>
+    /// Between the self-attention and the cross-attention block of a decoder layer.
+    var beforeCrossAttention: UnsafeMutablePointer<Float>
+    /// Inside an attention block: after the output dropout, the attention output, the normed input.
+    var branch: UnsafeMutablePointer<Float>
+    var attended: UnsafeMutablePointer<Float>
+    var normed: UnsafeMutablePointer<Float>
+
+    init(take: () -> UnsafeMutablePointer<Float>) {
+        stream = (take(), take())
+        layerSum = take()
+        beforeFeedForward = take()
+        beforeCrossAttention = take()
+        branch = take()
+        attended = take()
+        normed = take()
+    }
 }
 
 /// Everything the model keeps between forward and backward.
@@ -153,7 +178,7 @@ struct ModelActivations {
             hiddenPre: arena.take(maxRows * maxWidth), linear: arena.take(maxRows * maxWidth),
             dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
             normed: arena.take(maxRows * D))
-        let gradients = (0..<8).map { _ in arena.take(maxRows * D) }
+        let gradients = GradientScratch { arena.take(maxRows * D) }
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,
             dEncoder: arena.take(B * S * D), droppedProbabilities: dropped)

@@ -39,30 +39,26 @@ struct StackContext {
 
 enum AttentionBlock {
     /// saved.output = input * gain + dropout(after(attention(before(input), keyValues))).
-    /// `keyValues` nil: self-attention on the normed input; else cross-attention on the encoder output.
+    /// Block 0: self-attention on the normed input (`keyValues` nil); block 1: cross-attention on
+    /// the encoder output.
     static func forward(
-        saved: AttentionBlockActivations, input: UnsafePointer<Float>, keyValues: UnsafePointer<Float>?,
-        keyMask: UnsafePointer<Float>?, tensors: AttentionTensors, parameters: UnsafeMutablePointer<Float>,
-        context: StackContext, layer: Int, block: Int, scratch: BackwardScratch
+        _ pass: LayerPass, block: Int, saved: AttentionBlockActivations, input: UnsafePointer<Float>,
+        keyValues: UnsafePointer<Float>?, keyMask: UnsafePointer<Float>?
     ) {
+        let context = pass.context
         let (N, D) = (context.rows, context.channels)
-        let weights = AttentionWeights(tensors, kind: context.kind, in: parameters)
-        Normalization.forward(
-            saved.before, input: input,
-            weights: NormWeights(tensors.before, kind: context.kind, in: parameters),
-            rows: N, channels: D)
+        let views = pass.weights.attention(block: block)
+        Normalization.forward(saved.before, input: input, weights: views.before, rows: N, channels: D)
         Attention.forward(
             out: saved.attended, saved: saved.attention, queryInput: saved.before.out,
-            keyValueInput: keyValues ?? UnsafePointer(saved.before.out), keyMask: keyMask, weights: weights,
-            shape: context.attentionShape(cross: keyValues != nil),
+            keyValueInput: keyValues ?? UnsafePointer(saved.before.out), keyMask: keyMask,
+            weights: views.attention, shape: context.attentionShape(cross: keyValues != nil),
             dropout: context.mask(
-                context.attentionDropoutRate, .attentionProbabilities(block: block), layer: layer))
-        Normalization.forward(
-            saved.after, input: saved.attended,
-            weights: NormWeights(tensors.after, kind: context.kind, in: parameters),
-            rows: N, channels: D)
+                context.attentionDropoutRate, .attentionProbabilities(block: block), layer: pass.layer))
+        Normalization.forward(saved.after, input: saved.attended, weights: views.after, rows: N, channels: D)
         var branch = UnsafePointer(saved.after.out)
-        if let dropout = context.mask(context.dropoutRate, .attentionOutput(block: block), layer: layer) {
+        if let dropout = context.mask(context.dropoutRate, .attentionOutput(block: block), layer: pass.layer)
+        {
             dropout.apply(out: saved.output, input: saved.after.out, count: N * D)
             branch = UnsafePointer(saved.output)
         }
@@ -71,100 +67,88 @@ enum AttentionBlock {
 
     /// Accumulates into dInput (and dKeyValues for cross-attention) and the parameter gradients.
     static func backward(
-        dInput: UnsafeMutablePointer<Float>, dKeyValues: UnsafeMutablePointer<Float>?,
-        dOut: UnsafePointer<Float>,
-        saved: AttentionBlockActivations, input: UnsafePointer<Float>, keyValues: UnsafePointer<Float>?,
-        tensors: AttentionTensors, parameters: UnsafeMutablePointer<Float>,
-        gradients: UnsafeMutablePointer<Float>,
-        context: StackContext, layer: Int, block: Int, scratch: BackwardScratch
+        _ pass: LayerPass, block: Int, dInput: UnsafeMutablePointer<Float>,
+        dKeyValues: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
+        saved: AttentionBlockActivations,
+        input: UnsafePointer<Float>, keyValues: UnsafePointer<Float>?
     ) {
+        let context = pass.context
         let (N, D) = (context.rows, context.channels)
-        let kind = context.kind
-        let (before, after) = (
-            NormWeights(tensors.before, kind: kind, in: parameters),
-            NormWeights(tensors.after, kind: kind, in: parameters)
-        )
+        let views = pass.weights.attention(block: block)
+        let gradients = pass.gradients!.attention(block: block)
+        let scratch = pass.scratch.gradients
         VectorMath.scaledAdd(out: dInput, dOut, alpha: context.residualGain, dInput, N * D)
-        let (dBranch, dAttended, dNormed) = (scratch.gradients[5], scratch.gradients[6], scratch.gradients[7])
         var dAfterOut = dOut
-        if let dropout = context.mask(context.dropoutRate, .attentionOutput(block: block), layer: layer) {
-            dropout.apply(out: dBranch, input: dOut, count: N * D)
-            dAfterOut = UnsafePointer(dBranch)
+        if let dropout = context.mask(context.dropoutRate, .attentionOutput(block: block), layer: pass.layer)
+        {
+            dropout.apply(out: scratch.branch, input: dOut, count: N * D)
+            dAfterOut = UnsafePointer(scratch.branch)
         }
         var dAttentionOut = dAfterOut
-        if after.isApplied {
-            dAttended.update(repeating: 0, count: N * D)
+        if views.after.isApplied {
+            scratch.attended.update(repeating: 0, count: N * D)
             Normalization.backward(
-                dInput: dAttended, gradients: NormWeights(tensors.after, kind: kind, in: gradients),
-                dOut: dAfterOut,
-                input: saved.attended, weights: after, saved: saved.after, rows: N, channels: D)
-            dAttentionOut = UnsafePointer(dAttended)
+                dInput: scratch.attended, gradients: gradients.after, dOut: dAfterOut, input: saved.attended,
+                weights: views.after, saved: saved.after, rows: N, channels: D)
+            dAttentionOut = UnsafePointer(scratch.attended)
         }
-        let dQueryInput = before.isApplied ? dNormed : dInput
-        if before.isApplied { dNormed.update(repeating: 0, count: N * D) }
+        let dQueryInput = views.before.isApplied ? scratch.normed : dInput
+        if views.before.isApplied { scratch.normed.update(repeating: 0, count: N * D) }
         Attention.backward(
             dQueryInput: dQueryInput, dKeyValueInput: dKeyValues ?? dQueryInput,
-            gradients: AttentionWeights(tensors, kind: kind, in: gradients), dOut: dAttentionOut,
-            queryInput: saved.before.out, keyValueInput: keyValues ?? UnsafePointer(saved.before.out),
-            weights: AttentionWeights(tensors, kind: kind, in: parameters), saved: saved.attention,
-            scratch: scratch.attention, shape: context.attentionShape(cross: keyValues != nil),
+            gradients: gradients.attention,
+            dOut: dAttentionOut, queryInput: saved.before.out,
+            keyValueInput: keyValues ?? UnsafePointer(saved.before.out), weights: views.attention,
+            saved: saved.attention, scratch: pass.scratch.attention,
+            shape: context.attentionShape(cross: keyValues != nil),
             dropout: context.mask(
-                context.attentionDropoutRate, .attentionProbabilities(block: block), layer: layer))
-        if before.isApplied {
+                context.attentionDropoutRate, .attentionProbabilities(block: block), layer: pass.layer))
+        if views.before.isApplied {
             Normalization.backward(
-                dInput: dInput, gradients: NormWeights(tensors.before, kind: kind, in: gradients),
-                dOut: dNormed,
-                input: input, weights: before, saved: saved.before, rows: N, channels: D)
+                dInput: dInput, gradients: gradients.before, dOut: scratch.normed, input: input,
+                weights: views.before, saved: saved.before, rows: N, channels: D)
         }
     }
 }
 
 enum FeedForwardBlock {
     /// layer output = end(input * gain + FFN(input)); `end` is the swinv2 layer-end norm when present.
-    static func forward(
-        saved: LayerActivations, input: UnsafePointer<Float>, tensors: LayerTensors,
-        parameters: UnsafeMutablePointer<Float>, context: StackContext, layer: Int, scratch: BackwardScratch
-    ) {
+    static func forward(_ pass: LayerPass, saved: LayerActivations, input: UnsafePointer<Float>) {
+        let context = pass.context
         let (N, D) = (context.rows, context.channels)
         FFN.forward(
             out: saved.feedForwardOut, saved: saved.feedForward, input: input,
-            weights: FeedForwardWeights(tensors.feedForward, kind: context.kind, in: parameters),
-            shape: context.feedForwardShape, scratch: scratch.feedForward,
-            hiddenDropout: context.mask(context.activationDropoutRate, .hidden, layer: layer),
-            outputDropout: context.mask(context.dropoutRate, .feedForwardOutput, layer: layer))
+            weights: pass.weights.feedForward, shape: context.feedForwardShape,
+            scratch: pass.scratch.feedForward,
+            hiddenDropout: context.mask(context.activationDropoutRate, .hidden, layer: pass.layer),
+            outputDropout: context.mask(context.dropoutRate, .feedForwardOutput, layer: pass.layer))
         VectorMath.scaledAdd(out: saved.sum, input, alpha: context.residualGain, saved.feedForwardOut, N * D)
-        Normalization.forward(
-            saved.end, input: saved.sum,
-            weights: NormWeights(tensors.end, kind: context.kind, in: parameters),
-            rows: N, channels: D)
+        Normalization.forward(saved.end, input: saved.sum, weights: pass.weights.end, rows: N, channels: D)
     }
 
     /// Accumulates into dInput and the parameter gradients; dOut is the gradient of the layer output.
     static func backward(
-        dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, saved: LayerActivations,
-        input: UnsafePointer<Float>, tensors: LayerTensors, parameters: UnsafeMutablePointer<Float>,
-        gradients: UnsafeMutablePointer<Float>, context: StackContext, layer: Int, scratch: BackwardScratch
+        _ pass: LayerPass, dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+        saved: LayerActivations, input: UnsafePointer<Float>
     ) {
+        let context = pass.context
         let (N, D) = (context.rows, context.channels)
-        let end = NormWeights(tensors.end, kind: context.kind, in: parameters)
+        let gradients = pass.gradients!
         var dSum = dOut
-        if end.isApplied {
-            let buffer = scratch.gradients[2]
+        if pass.weights.end.isApplied {
+            let buffer = pass.scratch.gradients.layerSum
             buffer.update(repeating: 0, count: N * D)
             Normalization.backward(
-                dInput: buffer, gradients: NormWeights(tensors.end, kind: context.kind, in: gradients),
-                dOut: dOut,
-                input: saved.sum, weights: end, saved: saved.end, rows: N, channels: D)
+                dInput: buffer, gradients: gradients.end, dOut: dOut, input: saved.sum,
+                weights: pass.weights.end, saved: saved.end, rows: N, channels: D)
             dSum = UnsafePointer(buffer)
         }
         VectorMath.scaledAdd(out: dInput, dSum, alpha: context.residualGain, dInput, N * D)
         FFN.backward(
-            dInput: dInput,
-            gradients: FeedForwardWeights(tensors.feedForward, kind: context.kind, in: gradients),
-            dOut: dSum, input: input,
-            weights: FeedForwardWeights(tensors.feedForward, kind: context.kind, in: parameters),
-            saved: saved.feedForward, shape: context.feedForwardShape, scratch: scratch.feedForward,
-            hiddenDropout: context.mask(context.activationDropoutRate, .hidden, layer: layer),
-            outputDropout: context.mask(context.dropoutRate, .feedForwardOutput, layer: layer))
+            dInput: dInput, gradients: gradients.feedForward, dOut: dSum, input: input,
+            weights: pass.weights.feedForward, saved: saved.feedForward, shape: context.feedForwardShape,
+            scratch: pass.scratch.feedForward,
+            hiddenDropout: context.mask(context.activationDropoutRate, .hidden, layer: pass.layer),
+            outputDropout: context.mask(context.dropoutRate, .feedForwardOutput, layer: pass.layer))
     }
 }
