@@ -28,7 +28,12 @@ extension DalleBart {
         let decoderPass = StackPass(
             tensors.decoder, context: decoder, parameters: p, gradients: g, scratch: saved.scratch)
         for l in saved.decoder.layers.indices.reversed() {
-            let input = l == 0 ? saved.decoder.embeddingNorm.out : saved.decoder.layers[l - 1].end.out
+            let input = saved.decoder.input(of: l)
+            if recomputes(saved.decoder, layer: l) {
+                DecoderLayer.forward(
+                    decoderPass.layer(l), saved: saved.decoder.layers[l], input: input,
+                    encoderOutput: encoderOutput, keyMask: saved.keyMask)
+            }
             spare.update(repeating: 0, count: rows * T * D)
             DecoderLayer.backward(
                 decoderPass.layer(l), dInput: spare, dEncoderOutput: dEncoder, dOut: current,
@@ -54,7 +59,12 @@ extension DalleBart {
         let encoderPass = StackPass(
             tensors.encoder, context: encoder, parameters: p, gradients: g, scratch: saved.scratch)
         for l in saved.encoder.layers.indices.reversed() {
-            let input = l == 0 ? saved.encoder.embeddingNorm.out : saved.encoder.layers[l - 1].end.out
+            let input = saved.encoder.input(of: l)
+            if recomputes(saved.encoder, layer: l) {
+                EncoderLayer.forward(
+                    encoderPass.layer(l), saved: saved.encoder.layers[l], input: input, keyMask: saved.keyMask
+                )
+            }
             spare.update(repeating: 0, count: rows * S * D)
             EncoderLayer.backward(
                 encoderPass.layer(l), dInput: spare, dOut: current, saved: saved.encoder.layers[l],
@@ -70,6 +80,12 @@ extension DalleBart {
         phaseSeconds.embeddingsBackward = embeddingSeconds
     }
 
+    /// True when layer `l`'s activations must be recomputed before its backward: with gradient
+    /// checkpointing, every layer but the stack's last (whose forward left them in place).
+    private func recomputes(_ stack: StackActivations, layer l: Int) -> Bool {
+        stack.checkpoints != nil && l != stack.layers.count - 1
+    }
+
     /// The gradient of the final norm's input: `spare` when the norm applies, else `dOut` itself.
     private func finalNormBackward(
         _ t: StackTensors, _ stack: StackActivations, dOut: UnsafeMutablePointer<Float>,
@@ -79,8 +95,7 @@ extension DalleBart {
         let weights = NormWeights(t.final, kind: config.lnType, in: p)
         guard weights.isApplied else { return dOut }
         let D = config.dModel
-        let input =
-            stack.layers.last.map { UnsafePointer($0.end.out) } ?? UnsafePointer(stack.embeddingNorm.out)
+        let input = UnsafePointer(stack.lastOutput)
         spare.update(repeating: 0, count: rows * D)
         Normalization.backward(
             dInput: spare, gradients: NormWeights(t.final, kind: config.lnType, in: g), dOut: dOut,

@@ -30,7 +30,7 @@ extension DalleBart {
         let encoderPass = StackPass(tensors.encoder, context: encoder, parameters: p, scratch: saved.scratch)
         for (l, layer) in saved.encoder.layers.enumerated() {
             EncoderLayer.forward(encoderPass.layer(l), saved: layer, input: hidden, keyMask: saved.keyMask)
-            hidden = layer.end.out
+            hidden = keepOutput(saved.encoder, layer: l, rows: rows * S)
         }
         Normalization.forward(
             saved.encoder.final, input: hidden,
@@ -46,7 +46,7 @@ extension DalleBart {
             DecoderLayer.forward(
                 decoderPass.layer(l), saved: layer, input: hidden, encoderOutput: encoderOutput,
                 keyMask: saved.keyMask)
-            hidden = layer.end.out
+            hidden = keepOutput(saved.decoder, layer: l, rows: rows * T)
         }
         Normalization.forward(
             saved.decoder.final, input: hidden,
@@ -64,6 +64,16 @@ extension DalleBart {
             rows: rows * T, classes: V)
         phaseSeconds.headForward = Self.seconds(since: start)
         return loss
+    }
+
+    /// Layer `l`'s output for the next layer: copied into its checkpoint when the layers are
+    /// recomputed (the shared activations are overwritten by the next layer), else in place.
+    private func keepOutput(_ stack: StackActivations, layer l: Int, rows: Int) -> UnsafeMutablePointer<Float>
+    {
+        let output = stack.output(of: l)
+        let computed = stack.layers[l].end.out
+        if output != computed { output.update(from: computed, count: rows * config.dModel) }
+        return output
     }
 
     /// Copies the batch's token arrays into the preallocated buffers. Every id is brought into its

@@ -52,11 +52,15 @@ public final class DalleBart {
     /// layers keep the table's dtype; docs/FORMATS.md, "float16 weights"). Forward only: backward
     /// treats the rounding as the identity. Off for training from float32 weights.
     public var roundsEmbeddingsToFloat16 = false
+    /// Gradient checkpointing: the layers keep only their outputs, and backward recomputes each
+    /// layer's activations from its input before its backward (same gradients, less memory).
+    public let recomputesLayers: Bool
     /// Per-phase timings of the last forward and backward.
     public internal(set) var phaseSeconds = PhaseSeconds()
 
-    /// Validates `config` and allocates the activation arena for `batchSize` rows.
-    public init(config: DalleBartConfig, batchSize: Int) throws {
+    /// Validates `config` and allocates the activation arena for `batchSize` rows
+    /// (`recomputesLayers`: gradient checkpointing).
+    public init(config: DalleBartConfig, batchSize: Int, recomputesLayers: Bool = false) throws {
         try config.validate()
         guard batchSize >= 1 else {
             throw ConfigError.outOfRange(
@@ -64,10 +68,13 @@ public final class DalleBart {
         }
         self.config = config
         self.batchSize = batchSize
+        self.recomputesLayers = recomputesLayers
         layout = ParameterLayout(config: config)
         tensors = layout.tensors
         var counter = ArenaBuilder(base: nil)
-        _ = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &counter)
+        _ = ModelActivations(
+            config: config, tensors: tensors, batchSize: batchSize, recomputesLayers: recomputesLayers,
+            arena: &counter)
         // Parameters, gradients and activations must fit before anything that large is allocated.
         let neededBytes = (2 * layout.count + counter.used) * MemoryLayout<Float>.stride
         if let available = MemoryPlan.availableBytes(), neededBytes > available {
@@ -81,7 +88,9 @@ public final class DalleBart {
         }
         arena = ActivationArena(count: counter.used)
         var builder = ArenaBuilder(base: arena.pointer)
-        saved = ModelActivations(config: config, tensors: tensors, batchSize: batchSize, arena: &builder)
+        saved = ModelActivations(
+            config: config, tensors: tensors, batchSize: batchSize, recomputesLayers: recomputesLayers,
+            arena: &builder)
         inputIDs = .allocate(capacity: batchSize * config.maxTextLength)
         decoderInputIDs = .allocate(capacity: batchSize * config.imageLength)
         labels = .allocate(capacity: batchSize * config.imageLength)

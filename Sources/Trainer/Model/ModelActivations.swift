@@ -20,11 +20,26 @@ struct LayerActivations {
 }
 
 /// Encoder or decoder: embedding sum, its norm (whose output is layer 0's input), layers, final norm.
+/// With recomputed layers (gradient checkpointing) every layer's activations share one region and
+/// only each layer's output is kept, in `checkpoints`; backward recomputes a layer before its turn.
 struct StackActivations {
     var embedded: UnsafeMutablePointer<Float>  // (N, D)
     var embeddingNorm: NormActivations  // (N, D)
     var layers: [LayerActivations]
+    /// (N, D) per layer: the layer outputs when the layers are recomputed; nil otherwise.
+    var checkpoints: [UnsafeMutablePointer<Float>]?
     var final: NormActivations  // (N, D) the stack output
+
+    /// The output of layer `l` as the next layer (or the final norm) reads it.
+    func output(of l: Int) -> UnsafeMutablePointer<Float> { checkpoints?[l] ?? layers[l].end.out }
+
+    /// The input of layer `l`: the embedding norm's output, or the previous layer's output.
+    func input(of l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? embeddingNorm.out : output(of: l - 1) }
+
+    /// The stack's last layer output (the final norm's input).
+    var lastOutput: UnsafeMutablePointer<Float> {
+        layers.isEmpty ? embeddingNorm.out : output(of: layers.count - 1)
+    }
 }
 
 /// Scratch overwritten during backward (and the dropout replays during forward).
@@ -72,7 +87,11 @@ struct ModelActivations {
     var keyMask: UnsafeMutablePointer<Float>  // (B, S) 1 for real text tokens
     var scratch: BackwardScratch
 
-    init(config: DalleBartConfig, tensors: ModelTensors, batchSize: Int, arena: inout ArenaBuilder) {
+    /// `recomputesLayers`: one activation region per stack shared by its layers, plus their outputs.
+    init(
+        config: DalleBartConfig, tensors: ModelTensors, batchSize: Int, recomputesLayers: Bool = false,
+        arena: inout ArenaBuilder
+    ) {
         let (B, S, T, D) = (batchSize, config.maxTextLength, config.imageLength, config.dModel)
         let maxRows = B * max(S, T)
         let maxWidth = max(config.encoderFFNDim, config.decoderFFNDim)
@@ -139,7 +158,10 @@ struct ModelActivations {
             let embeddingNorm = arena.norm(t.embeddingNorm, rows: rows, width: D, input: embedded)
             var input = embeddingNorm.out
             var layers: [LayerActivations] = []
-            for layer in t.layers {
+            let checkpoints = recomputesLayers ? t.layers.map { _ in arena.take(rows * D) } : nil
+            let shared = arena.used
+            for (l, layer) in t.layers.enumerated() {
+                if recomputesLayers { arena.rewind(to: shared) }
                 let selfBlock = block(
                     layer.selfAttention, input: input, rows: rows, queryLength: length, keyLength: length)
                 var mid = selfBlock.output
@@ -157,11 +179,12 @@ struct ModelActivations {
                         selfAttention: selfBlock, crossAttention: crossBlock, feedForward: ffn,
                         feedForwardOut: ffnOut,
                         sum: sum, end: end))
-                input = end.out
+                input = checkpoints?[l] ?? end.out
             }
             let final = arena.norm(t.final, rows: rows, width: D, input: input)
             return StackActivations(
-                embedded: embedded, embeddingNorm: embeddingNorm, layers: layers, final: final)
+                embedded: embedded, embeddingNorm: embeddingNorm, layers: layers, checkpoints: checkpoints,
+                final: final)
         }
         encoder = stack(tensors.encoder, length: S, isDecoder: false)
         decoder = stack(tensors.decoder, length: T, isDecoder: true)

@@ -91,6 +91,9 @@ extension TrainingOptions {
             "shard_optimizer_state", \.shardOptimizerState,
             help: "Shard the optimizer state over ranks (ZeRO-1)."),
         OptionSpec(
+            "gradient_checkpointing", \.gradientCheckpointing,
+            help: "Keep only each layer's output and recompute its activations in backward (less memory)."),
+        OptionSpec(
             "block_size", \.blockSize, help: "Shampoo: largest block side of the statistics.", rule: .positive
         ),
         OptionSpec(

@@ -163,6 +163,8 @@ public struct TrainingOptions: Equatable, Sendable {
     public var maxGradNorm: Double? = nil
     /// ZeRO-1: reduce-scatter gradients, update each rank's slice, all-gather parameters.
     public var shardOptimizerState = false
+    /// train.py's `gradient_checkpointing`: layers recompute their activations in backward.
+    public var gradientCheckpointing = false
     /// train.py's `--optim`: `adam` (AdamW), `adafactor` or `distributed_shampoo`.
     public var optim = OptimizerName.adam
     /// Distributed Shampoo: largest block side of the statistics (train.py's default).

@@ -17,6 +17,12 @@ struct ArenaBuilder {
         return base + used
     }
 
+    /// Hands out the slices from `mark` (an earlier `used`) again: what follows reuses that memory.
+    mutating func rewind(to mark: Int) {
+        precondition(mark >= 0 && mark <= used, "rewind to \(mark) past \(used)")
+        used = mark
+    }
+
     /// Saved values of a norm site over (rows, width); `out` is `input` when the norm is not applied.
     mutating func norm(
         _ tensors: NormTensors, rows: Int, width: Int, input: UnsafeMutablePointer<Float>,

@@ -25,10 +25,10 @@ public struct MemoryPlan: Sendable {
 
     /// The plan for `config` at `batchSize` rows per rank; with `isSharded`, each of the
     /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1). `optimizer` other than
-    /// Adam keeps its whole state on every rank.
+    /// Adam keeps its whole state on every rank. `recomputesLayers`: gradient checkpointing.
     public init(
         config: DalleBartConfig, batchSize: Int, worldSize: Int = 1, isSharded: Bool = false,
-        optimizer: OptimizerSettings? = nil
+        optimizer: OptimizerSettings? = nil, recomputesLayers: Bool = false
     ) {
         let parameters = ParameterLayout(config: config).count
         parameterBytes = parameters * 4
@@ -43,7 +43,9 @@ public struct MemoryPlan: Sendable {
             optimizerDescription = optimizer.stateDescription
             checkpointStagingBytes = 0
         }
-        activationBytes = DalleBart.activationCount(config: config, batchSize: batchSize) * 4
+        activationBytes =
+            DalleBart.activationCount(
+                config: config, batchSize: batchSize, recomputesLayers: recomputesLayers) * 4
         overheadBytes = 128 << 20
     }
 

@@ -48,7 +48,9 @@ extension TrainingLoop {
             dataset.manifest.recordCount / microGlobalBatch / options.gradientAccumulationSteps
         let totalSteps = options.maxSteps ?? options.numTrainEpochs * stepsPerEpoch
         try checkMemory(config: config, options: options, worldSize: comm.worldSize)
-        let model = try DalleBart(config: config, batchSize: options.perDeviceTrainBatchSize)
+        let model = try DalleBart(
+            config: config, batchSize: options.perDeviceTrainBatchSize,
+            recomputesLayers: options.gradientCheckpointing)
         let loop = try TrainingLoop(
             comm: comm, options: options, config: config, model: model, dataset: dataset, encoder: tokenizer,
             evaluation: evaluation, totalSteps: totalSteps)
@@ -84,7 +86,7 @@ extension TrainingLoop {
     public static func checkMemory(config: DalleBartConfig, options: TrainingOptions, worldSize: Int) throws {
         let plan = MemoryPlan(
             config: config, batchSize: options.perDeviceTrainBatchSize, worldSize: worldSize,
-            isSharded: options.shardOptimizerState)
+            isSharded: options.shardOptimizerState, recomputesLayers: options.gradientCheckpointing)
         let localRanks = TrainingSetup.ranksOnThisNode()
         guard let available = MemoryPlan.availableBytes(), plan.totalBytes * localRanks > available else {
             return
@@ -117,6 +119,7 @@ extension TrainingLoop {
             "batch \(options.perDeviceTrainBatchSize) x accumulation \(options.gradientAccumulationSteps) "
         text += "= \(recordsPerStep) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
+        text += options.gradientCheckpointing ? ", gradient checkpointing" : ""
         if let state { text += "; resumed at step \(state.step)" }
         if comm.worldSize > 1, let shared = gradients.shared {
             text +=

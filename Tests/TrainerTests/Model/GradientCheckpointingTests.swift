@@ -1,0 +1,54 @@
+// Gradient checkpointing (recomputed layers): the same loss, logits and gradients bit for bit as
+// the stored activations, for every norm placement and with dropout, and a smaller arena.
+import Foundation
+import Shards
+import TestSupport
+import Testing
+
+@testable import Trainer
+
+@Suite struct GradientCheckpointingTests {
+    /// Loss, logits and gradients of one forward and backward of `config` on the test batch.
+    static func run(_ config: DalleBartConfig, recomputesLayers: Bool) throws -> (Float, [Float], [Float]) {
+        let model = try DalleBart(config: config, batchSize: 3, recomputesLayers: recomputesLayers)
+        let parameters = FlatBuffer(count: model.layout.count)
+        Initialization.initialize(parameters, layout: model.layout, config: config, seed: 9)
+        let gradients = FlatBuffer(count: model.layout.count)
+        let batch = GradientCheckTests.batch(config, rows: 3)
+        let loss = model.forward(
+            parameters: parameters, batch: batch, dropout: DropoutKey(seed: 4, step: 2, rank: 0))
+        model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
+        return (loss, Array(model.logits), Array(gradients.buffer))
+    }
+
+    /// The placements dalle-mini 0.1.5 builds.
+    static let placements: [NormPlacement] = [.normformer, .preln, .cogview, .swinv2, .subln]
+
+    @Test(arguments: placements)
+    func recomputedLayersGiveIdenticalGradients(placement: NormPlacement) throws {
+        let config = GradientCheckTests.tinyConfig {
+            $0.lnPositions = placement
+            $0.encoderLayers = 3
+            $0.decoderLayers = 3
+            $0.dropout = 0.2
+            $0.attentionDropout = 0.1
+            $0.activationDropout = 0.15
+        }
+        let stored = try Self.run(config, recomputesLayers: false)
+        let recomputed = try Self.run(config, recomputesLayers: true)
+        #expect(stored.0 == recomputed.0, "loss")
+        #expect(stored.1 == recomputed.1, "logits")
+        #expect(stored.2 == recomputed.2, "gradients")
+        #expect(stored.2.contains { $0 != 0 })
+    }
+
+    @Test func checkpointingShrinksTheLayerActivations() throws {
+        var config = try DalleBartConfig.preset("small")
+        config.imageLength = 64
+        let stored = DalleBart.activationCount(config: config, batchSize: 2)
+        let recomputed = DalleBart.activationCount(config: config, batchSize: 2, recomputesLayers: true)
+        #expect(recomputed < stored)
+        let model = try DalleBart(config: config, batchSize: 2, recomputesLayers: true)
+        #expect(model.activationCount == recomputed)
+    }
+}
