@@ -83,7 +83,7 @@ extension TrainingLoop {
     public static func checkMemory(config: DalleBartConfig, options: TrainingOptions, worldSize: Int) throws {
         let plan = MemoryPlan(
             config: config, batchSize: options.perDeviceTrainBatchSize, worldSize: worldSize,
-            isSharded: options.shardOptimizerState)
+            isSharded: options.shardOptimizerState, optimizer: options.optimizerSettings)
         let localRanks = TrainingSetup.ranksOnThisNode()
         guard let available = MemoryPlan.availableBytes(), plan.totalBytes * localRanks > available else {
             return
