@@ -29,7 +29,8 @@ struct Bench: ParsableCommand {
         help: "Also time whole data-parallel steps: forward, backward, gradient all-reduce, AdamW.")
     var fullStep = true
     @Flag(
-        help: "Time the whole steps in the sharded-optimizer mode (reduce-scatter, slice update, all-gather)."
+        help:
+            "Time the whole steps in the sharded-optimizer mode (state split over the ranks, parameters gathered)."
     )
     var shardOptimizerState = false
     @OptionGroup var optimizer: OptimizerFlags
@@ -37,9 +38,6 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard batchSize > 0, steps > 0, warmup >= 0 else {
             throw ValidationError("--batch-size and --steps must be positive, --warmup non-negative")
-        }
-        if shardOptimizerState && optimizer.optim != "adam" {
-            throw ValidationError("--shard-optimizer-state is implemented for --optim adam only")
         }
     }
 

@@ -68,7 +68,7 @@ struct Plan: ParsableCommand {
             print(
                 String(
                     format:
-                        "rank 0 also holds %.2f GiB of complete moments while it writes or loads a checkpoint",
+                        "rank 0 also holds %.2f GiB of complete optimizer state while it writes or loads a checkpoint",
                     Double(plan.checkpointStagingBytes) / Double(1 << 30)))
         }
         if let available = MemoryPlan.availableBytes() {

@@ -59,7 +59,7 @@ public final class Adafactor: ParameterOptimizer {
 
     /// The constants.
     public let hyperparameters: AdafactorHyperparameters
-    /// One plan per tensor, in layout order.
+    /// One plan per tensor this instance updates, in layout order.
     public let plans: [TensorPlan]
     /// Every tensor's `v`, or `v_row` followed by `v_col`, back to back.
     public let secondMoments: FlatBuffer
@@ -69,15 +69,18 @@ public final class Adafactor: ParameterOptimizer {
     private let factors: FlatBuffer
     private let factorSums: UnsafeMutablePointer<Double>
 
-    /// Zero state for the tensors of `layout`.
-    public init(layout: ParameterLayout, hyperparameters: AdafactorHyperparameters) {
+    /// Zero state for the tensors of `layout`, or only for the entries `tensors` (the sharded mode:
+    /// this rank updates and keeps state for those alone).
+    public init(
+        layout: ParameterLayout, hyperparameters: AdafactorHyperparameters, tensors: Range<Int>? = nil
+    ) {
         self.hyperparameters = hyperparameters
         parameterCount = layout.count
         var plans: [TensorPlan] = []
         var stateCount = 0
         var largestTensor = 1
         var largestDims = 1
-        for entry in layout.entries {
+        for entry in layout.entries[tensors ?? layout.entries.indices] {
             let plan = Self.plan(entry, stateOffset: stateCount, hyperparameters: hyperparameters)
             plans.append(plan)
             stateCount += plan.stateCount
@@ -109,14 +112,14 @@ public final class Adafactor: ParameterOptimizer {
             stateCount: isFactored ? rows + columns : entry.count)
     }
 
-    /// Floats of state for `layout` (without allocating it).
-    public static func stateCount(layout: ParameterLayout, hyperparameters: AdafactorHyperparameters) -> Int {
-        layout.entries.reduce(0) {
-            $0 + plan($1, stateOffset: 0, hyperparameters: hyperparameters).stateCount
-        }
+    /// Floats of state of each entry of `layout` (without allocating it).
+    public static func stateCounts(layout: ParameterLayout, hyperparameters: AdafactorHyperparameters)
+        -> [Int]
+    {
+        layout.entries.map { plan($0, stateOffset: 0, hyperparameters: hyperparameters).stateCount }
     }
 
-    /// One update of every tensor; `step` advances once.
+    /// One update of every planned tensor; `step` advances once.
     public func update(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float) {
         precondition(
             parameters.count == parameterCount && gradients.count == parameterCount,
@@ -132,7 +135,8 @@ public final class Adafactor: ParameterOptimizer {
         step += 1
     }
 
-    /// `v.<parameter>`, or `v_row.<parameter>` and `v_col.<parameter>` (optax's names), per tensor.
+    /// `v.<parameter>`, or `v_row.<parameter>` and `v_col.<parameter>` (optax's names), per planned
+    /// tensor.
     public func stateTensors(layout: ParameterLayout) -> [OptimizerStateTensor] {
         plans.flatMap { plan -> [OptimizerStateTensor] in
             let state = secondMoments.pointer + plan.stateOffset

@@ -23,15 +23,24 @@ public enum OptimizerSettings: Equatable, Sendable {
     /// Shampoo's diagonal statistics and two momenta per parameter plus every block's statistic
     /// and preconditioner (unpadded).
     public func stateFloatCount(layout: ParameterLayout) -> Int {
+        tensorStateCounts(layout: layout).reduce(0, +)
+    }
+
+    /// `stateFloatCount` per entry of `layout` (what the sharded mode balances over the ranks).
+    public func tensorStateCounts(layout: ParameterLayout) -> [Int] {
         switch self {
         case .adam:
-            return 2 * layout.count
+            return layout.entries.map { 2 * $0.count }
         case .adafactor(let hyperparameters):
-            return Adafactor.stateCount(layout: layout, hyperparameters: hyperparameters)
+            return Adafactor.stateCounts(layout: layout, hyperparameters: hyperparameters)
         case .distributedShampoo(let hyperparameters):
             let perParameter = hyperparameters.graftType.hasDiagonalStatistics ? 3 : 2
             let blocks = ShampooLayout(layout: layout, hyperparameters: hyperparameters)
-            return perParameter * layout.count + 2 * blocks.statisticsCount
+            var counts = layout.entries.map { perParameter * $0.count }
+            for statistic in blocks.statistics {
+                counts[statistic.tensor] += 2 * statistic.size * statistic.size
+            }
+            return counts
         }
     }
 
@@ -46,14 +55,37 @@ public enum OptimizerSettings: Equatable, Sendable {
 
     /// A fresh optimizer over every parameter of `layout`.
     public func makeOptimizer(layout: ParameterLayout) -> any ParameterOptimizer {
+        makeOptimizer(
+            layout: layout,
+            shards: ParameterShards(parameterCount: layout.count, worldSize: 1, rank: 0, isSharded: false))
+    }
+
+    /// A fresh optimizer holding the state `shards` gives this rank: everything when replicated,
+    /// AdamW's moments of its slices, or the state of its whole tensors (Adafactor, Shampoo).
+    public func makeOptimizer(layout: ParameterLayout, shards: ParameterShards) -> any ParameterOptimizer {
+        let tensors = shards.tensorShares?[shards.rank]
         switch self {
         case .adam(let hyperparameters):
-            return AdamW(parameterCount: layout.count, hyperparameters: hyperparameters)
+            return AdamW(
+                parameterCount: layout.count, hyperparameters: hyperparameters,
+                ownedRanges: shards.ownedRanges)
         case .adafactor(let hyperparameters):
-            return Adafactor(layout: layout, hyperparameters: hyperparameters)
+            return Adafactor(layout: layout, hyperparameters: hyperparameters, tensors: tensors)
         case .distributedShampoo(let hyperparameters):
-            return Shampoo(parameterLayout: layout, hyperparameters: hyperparameters)
+            return Shampoo(parameterLayout: layout, hyperparameters: hyperparameters, tensors: tensors)
         }
+    }
+
+    /// How `worldSize` ranks split this optimizer's state: equal slices for Adam, whole tensors
+    /// balanced by their state for the others, nothing split when `isSharded` is false.
+    public func shards(layout: ParameterLayout, worldSize: Int, rank: Int, isSharded: Bool) -> ParameterShards
+    {
+        guard isSharded, name != "adam" else {
+            return ParameterShards(
+                parameterCount: layout.count, worldSize: worldSize, rank: rank, isSharded: isSharded)
+        }
+        return ParameterShards(
+            layout: layout, stateCounts: tensorStateCounts(layout: layout), worldSize: worldSize, rank: rank)
     }
 }
 

@@ -22,15 +22,21 @@ public final class Shampoo: ParameterOptimizer {
     public let hyperparameters: ShampooHyperparameters
     /// Where every tensor's state lives.
     public let layout: ShampooLayout
-    /// Every statistic, unpadded, back to back (`ShampooLayout.Statistic.offset`).
+    /// The layout entries this instance updates and keeps state for: all, or this rank's share in
+    /// the sharded mode (`ParameterShards.tensorShares`).
+    public let ownedTensors: Range<Int>
+    /// The statistics of `ownedTensors` (a contiguous run: statistics follow tensor order).
+    public let tensorStatistics: Range<Int>
+    /// Every statistic of `ownedTensors`, unpadded, back to back (`ShampooLayout.Statistic.offset`
+    /// minus that of the first).
     public let statistics: FlatBuffer
     /// Every preconditioner, laid out like `statistics`.
     public let preconditioners: FlatBuffer
-    /// The grafting's second moment d (one per parameter; empty for SGD grafting).
+    /// The grafting's second moment d (one per parameter of `ownedTensors`; empty for SGD grafting).
     public let diagonalStatistics: FlatBuffer
-    /// Momentum of the Shampoo direction m (one per parameter).
+    /// Momentum of the Shampoo direction m (one per parameter of `ownedTensors`).
     public let momentum: FlatBuffer
-    /// Momentum of the grafting direction m_r (one per parameter).
+    /// Momentum of the grafting direction m_r (one per parameter of `ownedTensors`).
     public let diagonalMomentum: FlatBuffer
     /// The error of each statistic's last root (0 before the first).
     public let rootErrors: FlatBuffer
@@ -40,32 +46,52 @@ public final class Shampoo: ParameterOptimizer {
     public var ownedStatistics: Range<Int>
     private var shareCache: (worldSize: Int, shares: [Range<Int>]) = (1, [])
     private let parameterCount: Int
+    /// Flat offsets of the first owned parameter and of the first owned statistic.
+    private let elementBase: Int
+    private let statisticBase: Int
     private let graft: FlatBuffer
     private let direction: FlatBuffer
     private let blockScratch: FlatBuffer
     private let statisticScratch: FlatBuffer
     private let root: InversePthRoot
 
-    /// Fresh state for the tensors of `parameterLayout`.
-    public init(parameterLayout: ParameterLayout, hyperparameters: ShampooHyperparameters) {
+    /// Fresh state for the tensors of `parameterLayout`, or only for the entries `tensors` (the
+    /// sharded mode).
+    public init(
+        parameterLayout: ParameterLayout, hyperparameters: ShampooHyperparameters, tensors: Range<Int>? = nil
+    ) {
         self.hyperparameters = hyperparameters
-        layout = ShampooLayout(layout: parameterLayout, hyperparameters: hyperparameters)
+        let layout = ShampooLayout(layout: parameterLayout, hyperparameters: hyperparameters)
+        self.layout = layout
         parameterCount = parameterLayout.count
-        statistics = FlatBuffer(count: layout.statisticsCount)
-        preconditioners = FlatBuffer(count: layout.statisticsCount)
-        for statistic in layout.statistics {
+        let ownedTensors = tensors ?? parameterLayout.entries.indices
+        self.ownedTensors = ownedTensors
+        let owned = layout.statistics.indices.filter { ownedTensors.contains(layout.statistics[$0].tensor) }
+        let tensorStatistics = (owned.first ?? 0)..<((owned.last ?? -1) + 1)
+        self.tensorStatistics = tensorStatistics
+        let entries = parameterLayout.entries[ownedTensors]
+        let elementBase = entries.first?.offset ?? 0
+        self.elementBase = elementBase
+        let elementCount = entries.last.map { $0.offset + $0.count - elementBase } ?? 0
+        let statisticBase = owned.first.map { layout.statistics[$0].offset } ?? 0
+        self.statisticBase = statisticBase
+        let lastStatistic = owned.last.map { layout.statistics[$0] }
+        let statisticCount = lastStatistic.map { $0.offset + $0.size * $0.size - statisticBase } ?? 0
+        statistics = FlatBuffer(count: statisticCount)
+        preconditioners = FlatBuffer(count: statisticCount)
+        for statistic in layout.statistics[tensorStatistics] {
             for i in 0..<statistic.size {
-                statistics.pointer[statistic.offset + i * statistic.size + i] = Float(
-                    hyperparameters.matrixEpsilon)
-                preconditioners.pointer[statistic.offset + i * statistic.size + i] = 1
+                let diagonal = statistic.offset - statisticBase + i * statistic.size + i
+                statistics.pointer[diagonal] = Float(hyperparameters.matrixEpsilon)
+                preconditioners.pointer[diagonal] = 1
             }
         }
         diagonalStatistics = FlatBuffer(
-            count: hyperparameters.graftType.hasDiagonalStatistics ? parameterCount : 0)
-        momentum = FlatBuffer(count: parameterCount)
-        diagonalMomentum = FlatBuffer(count: parameterCount)
+            count: hyperparameters.graftType.hasDiagonalStatistics ? elementCount : 0)
+        momentum = FlatBuffer(count: elementCount)
+        diagonalMomentum = FlatBuffer(count: elementCount)
         rootErrors = FlatBuffer(count: layout.statistics.count)
-        ownedStatistics = 0..<layout.statistics.count
+        ownedStatistics = tensorStatistics
         graft = FlatBuffer(count: layout.largestTensor)
         direction = FlatBuffer(count: layout.largestTensor)
         blockScratch = FlatBuffer(count: layout.largestBlock)
@@ -75,14 +101,16 @@ public final class Shampoo: ParameterOptimizer {
             matrixEpsilon: Float(hyperparameters.matrixEpsilon))
     }
 
-    /// Per tensor: `diagonal_statistics.<parameter>` (not with SGD grafting), `momentum.<parameter>`,
+    /// Per owned tensor: `diagonal_statistics.<parameter>` (not with SGD grafting), `momentum.<parameter>`,
     /// `diagonal_momentum.<parameter>`, then `statistics.<i>.<parameter>` and
     /// `preconditioners.<i>.<parameter>` (unpadded) for each of its statistics.
     public func stateTensors(layout parameterLayout: ParameterLayout) -> [OptimizerStateTensor] {
         var tensors: [OptimizerStateTensor] = []
-        var statisticIndex = 0
-        for tensor in layout.tensors {
-            let (name, shape, offset) = (tensor.entry.name, tensor.entry.shape, tensor.entry.offset)
+        var statisticIndex = tensorStatistics.lowerBound
+        for tensor in layout.tensors[ownedTensors] {
+            let (name, shape, offset) = (
+                tensor.entry.name, tensor.entry.shape, tensor.entry.offset - elementBase
+            )
             if diagonalStatistics.count > 0 {
                 tensors.append(
                     OptimizerStateTensor(
@@ -105,11 +133,11 @@ public final class Shampoo: ParameterOptimizer {
                 tensors.append(
                     OptimizerStateTensor(
                         name: "statistics.\(indexInTensor).\(name)", shape: shape,
-                        pointer: statistics.pointer + statistic.offset))
+                        pointer: at(statistics, statistic)))
                 tensors.append(
                     OptimizerStateTensor(
                         name: "preconditioners.\(indexInTensor).\(name)", shape: shape,
-                        pointer: preconditioners.pointer + statistic.offset))
+                        pointer: at(preconditioners, statistic)))
                 statisticIndex += 1
                 indexInTensor += 1
             }
@@ -138,17 +166,17 @@ public final class Shampoo: ParameterOptimizer {
     public func update(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float) {
         let recomputes = recomputesPreconditioners
         applyUpdate(parameters: parameters, gradients: gradients, learningRate: learningRate)
-        if recomputes { computePreconditioners(statistics: 0..<layout.statistics.count) }
+        if recomputes { computePreconditioners(statistics: tensorStatistics) }
         step += 1
     }
 
-    /// Steps 1-6 on every tensor (not the roots, not the count).
+    /// Steps 1-6 on every owned tensor (not the roots, not the count).
     public func applyUpdate(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Float) {
         precondition(
             parameters.count == parameterCount && gradients.count == parameterCount,
             "Shampoo: parameters \(parameters.count), gradients \(gradients.count), expected \(parameterCount)"
         )
-        for tensor in layout.tensors {
+        for tensor in layout.tensors[ownedTensors] {
             updateStatistics(tensor, gradients: gradients.pointer + tensor.entry.offset)
             update(tensor, parameters: parameters.pointer, gradients: gradients.pointer, rate: learningRate)
         }
@@ -161,11 +189,11 @@ public final class Shampoo: ParameterOptimizer {
         for index in range {
             let statistic = layout.statistics[index]
             let result = root.compute(
-                out: statisticScratch.pointer, statistic: statistics.pointer + statistic.offset,
+                out: statisticScratch.pointer, statistic: at(statistics, statistic),
                 size: statistic.size, paddedSize: statistic.paddedSize, exponent: statistic.exponent)
             rootErrors.pointer[index] = result.error
             if result.error.isNaN || result.error >= threshold { continue }
-            (preconditioners.pointer + statistic.offset).update(
+            at(preconditioners, statistic).update(
                 from: statisticScratch.pointer, count: statistic.size * statistic.size)
         }
     }
@@ -203,7 +231,7 @@ public final class Shampoo: ParameterOptimizer {
     private func accumulate(
         _ statistic: ShampooLayout.Statistic, _ new: UnsafePointer<Float>, _ w1: Float, _ w2: Float
     ) {
-        let s = statistics.pointer + statistic.offset
+        let s = at(statistics, statistic)
         for i in 0..<statistic.size * statistic.size { s[i] = w1 * s[i] + w2 * new[i] }
     }
 
@@ -229,8 +257,8 @@ public final class Shampoo: ParameterOptimizer {
         let decay = Float(hyperparameters.weightDecay)
         let beta1 = Float(hyperparameters.beta1)
         let w = hyperparameters.movingAverageForMomentum ? Float(1 - hyperparameters.beta1) : 1
-        let m = momentum.pointer + offset
-        let mr = diagonalMomentum.pointer + offset
+        let m = momentum.pointer + (offset - elementBase)
+        let mr = diagonalMomentum.pointer + (offset - elementBase)
         let usesShampoo = usesShampooDirection
         let scale = -rate
         for i in 0..<count {
@@ -257,7 +285,7 @@ public final class Shampoo: ParameterOptimizer {
             r.update(from: g, count: count)
             return
         }
-        let d = diagonalStatistics.pointer + offset
+        let d = diagonalStatistics.pointer + (offset - elementBase)
         let beta2 = Float(hyperparameters.beta2)
         let w1: Float = type.isMovingAverage ? beta2 : 1
         let w2: Float =
@@ -281,9 +309,9 @@ public final class Shampoo: ParameterOptimizer {
             let start = block.rowStart * columns + block.columnStart
             let (a, b) = (block.rowCount, block.columnCount)
             let first = layout.statistics[block.firstStatistic]
-            let p0 = preconditioners.pointer + first.offset
+            let p0 = at(preconditioners, first)
             if tensor.mergedShape.count == 2 {
-                let p1 = preconditioners.pointer + layout.statistics[block.firstStatistic + 1].offset
+                let p1 = at(preconditioners, layout.statistics[block.firstStatistic + 1])
                 Linear.product(
                     rows: a, columns: b, inner: a, a: p0, lda: a, b: g + start, ldb: columns, c: temporary,
                     ldc: b,
@@ -296,6 +324,12 @@ public final class Shampoo: ParameterOptimizer {
                     rows: 1, columns: b, inner: b, a: g + start, lda: b, b: p0, ldb: b, c: y + start, ldc: b)
             }
         }
+    }
+
+    /// Where `statistic` starts in `buffer` (statistics or preconditioners).
+    private func at(_ buffer: FlatBuffer, _ statistic: ShampooLayout.Statistic) -> UnsafeMutablePointer<Float>
+    {
+        buffer.pointer + (statistic.offset - statisticBase)
     }
 
     /// ‖x‖₂ accumulated in double.

@@ -158,22 +158,7 @@ extension ShampooLayout {
     /// `count` contiguous ranges of statistic indices with about equal root cost (size³ each),
     /// in order; some may be empty.
     public func statisticShares(count: Int) -> [Range<Int>] {
-        precondition(count >= 1, "statistic shares for \(count) ranks")
-        let costs = statistics.map { Double($0.size) * Double($0.size) * Double($0.size) }
-        let total = costs.reduce(0, +)
-        var shares: [Range<Int>] = []
-        var start = 0
-        var accumulated = 0.0
-        for share in 0..<count {
-            let target = total * Double(share + 1) / Double(count)
-            var end = start
-            while end < costs.count && (share == count - 1 || accumulated + costs[end] / 2 <= target) {
-                accumulated += costs[end]
-                end += 1
-            }
-            shares.append(start..<end)
-            start = end
-        }
-        return shares
+        ParameterShards.contiguousShares(
+            costs: statistics.map { Double($0.size) * Double($0.size) * Double($0.size) }, count: count)
     }
 }

@@ -11,12 +11,6 @@ extension TrainingOptions {
             }
         }
         if lrDecay == .exponential { try validateExponential() }
-        if shardOptimizerState && optim != .adam {
-            throw TrainingOptionsError.invalidValue(
-                key: "shard_optimizer_state", value: "true",
-                expected: "false with optim \(optim.rawValue) (sharded state is implemented for adam only; "
-                    + "Shampoo's inverse roots are spread over the ranks in any case)")
-        }
     }
 
     /// The exponential decay needs both of its parameters (train.py fails without them).

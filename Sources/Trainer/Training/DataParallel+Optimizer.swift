@@ -1,6 +1,7 @@
-// The optimizer update inside the data-parallel step: Distributed Shampoo's statistics and inverse
-// roots are spread over the ranks (each updates and roots a contiguous share of the statistics,
-// then every rank receives all preconditioners), as train.py's sharded mode spreads them.
+// The optimizer update inside the data-parallel step. Replicated, Distributed Shampoo's statistics
+// and inverse roots are spread over the ranks (each updates and roots a contiguous share of the
+// statistics, then every rank receives all preconditioners), as train.py's sharded mode spreads
+// them; sharded by tensors, each rank updates and roots its own tensors only.
 import Collective
 
 extension DataParallel {
@@ -9,7 +10,7 @@ extension DataParallel {
         _ optimizer: any ParameterOptimizer, parameters: FlatBuffer, gradients: FlatBuffer,
         learningRate: Float
     ) throws {
-        guard let shampoo = optimizer as? Shampoo, comm.worldSize > 1 else {
+        guard let shampoo = optimizer as? Shampoo, comm.worldSize > 1, !isSharded else {
             optimizer.update(parameters: parameters, gradients: gradients, learningRate: learningRate)
             return
         }
@@ -21,9 +22,9 @@ extension DataParallel {
     }
 
     /// Before a checkpoint: every rank receives every statistic (each rank updates only its share
-    /// of them between checkpoints). No-op for the other optimizers and on one rank.
+    /// of them between checkpoints). No-op for the other optimizers, on one rank and when sharded.
     public func completeState(_ optimizer: any ParameterOptimizer) throws {
-        guard let shampoo = optimizer as? Shampoo, comm.worldSize > 1 else { return }
+        guard let shampoo = optimizer as? Shampoo, comm.worldSize > 1, !isSharded else { return }
         try sumShares(shampoo.statistics, shampoo.ownedStatistics, shampoo.layout.statistics)
     }
 

@@ -17,11 +17,25 @@ public final class DataParallel {
     public var parameterCount: Int { shards.parameterCount }
 
     /// Prepares the collectives for buffers of `parameterCount` Floats.
-    public init(comm: Communicator, parameterCount: Int, isSharded: Bool, bucketByteCount: Int = 4 << 20) {
+    public convenience init(
+        comm: Communicator, parameterCount: Int, isSharded: Bool, bucketByteCount: Int = 4 << 20
+    ) {
+        self.init(
+            comm: comm,
+            shards: ParameterShards(
+                parameterCount: parameterCount, worldSize: comm.worldSize, rank: comm.rank,
+                isSharded: isSharded),
+            bucketByteCount: bucketByteCount)
+    }
+
+    /// Prepares the collectives for the partition `shards` (of this rank in `comm`).
+    public init(comm: Communicator, shards: ParameterShards, bucketByteCount: Int = 4 << 20) {
         precondition(bucketByteCount >= 4, "bucket of \(bucketByteCount) bytes")
+        precondition(
+            shards.worldSize == comm.worldSize && shards.rank == comm.rank,
+            "shards of rank \(shards.rank) of \(shards.worldSize) in a world of \(comm.worldSize)")
         self.comm = comm
-        self.shards = ParameterShards(
-            parameterCount: parameterCount, worldSize: comm.worldSize, rank: comm.rank, isSharded: isSharded)
+        self.shards = shards
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
@@ -39,14 +53,15 @@ public final class DataParallel {
     /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
     /// Replicated: an in-place all-reduce (in shared memory for a buffer from `makeBuffer` on one
     /// host, else through MPI in buckets); every element is valid afterwards.
-    /// Sharded: a reduce-scatter; only `shards.ownedRanges` hold the averaged values afterwards.
+    /// Sharded by slices: a reduce-scatter; only `shards.ownedRanges` hold the averaged values
+    /// afterwards. Sharded by tensors: as replicated (every rank's norm covers every gradient).
     public func averageGradients(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
         let even = shards.evenCount
         if let shared = gradients.shared, shared.isShared {
             // One pass over the whole buffer: each rank reduces its part from the peers' memory.
-            if isSharded {
+            if shards.isSliced {
                 try comm.reduceScatter(shared, range: 0..<even, scale: scale)
                 try comm.allReduce(shared, range: even..<parameterCount, scale: scale)
             } else {
@@ -54,7 +69,7 @@ public final class DataParallel {
             }
             return
         }
-        if isSharded {
+        if shards.isSliced {
             try comm.reduceScatter(UnsafeMutableBufferPointer(start: gradients.pointer, count: even), .sum)
             try comm.allReduce(
                 UnsafeMutableBufferPointer(start: gradients.pointer + even, count: parameterCount - even),
@@ -69,15 +84,25 @@ public final class DataParallel {
             }
         }
         if comm.worldSize > 1 {
-            for range in shards.ownedRanges {
+            for range in shards.isSliced ? shards.ownedRanges : [0..<parameterCount] {
                 scaleInPlace(gradients.pointer + range.lowerBound, range.count, scale)
             }
         }
     }
 
-    /// Sharded mode: every rank receives every slice of the updated parameters. No-op when replicated.
+    /// Sharded mode: every rank receives every slice (or every rank's tensors, broadcast by their
+    /// owner) of the updated parameters. No-op when replicated.
     public func gatherParameters(_ parameters: FlatBuffer) throws {
         guard isSharded else { return }
+        if let ranges = shards.tensorElementRanges {
+            for (owner, range) in ranges.enumerated() where !range.isEmpty {
+                try comm.broadcast(
+                    UnsafeMutableBufferPointer(
+                        start: parameters.pointer + range.lowerBound, count: range.count),
+                    root: owner)
+            }
+            return
+        }
         if let shared = parameters.shared, shared.isShared {
             try comm.allGather(shared, range: 0..<shards.evenCount)
             return
@@ -86,9 +111,9 @@ public final class DataParallel {
     }
 
     /// Global L2 norm of the averaged gradients: of the whole buffer when replicated; when
-    /// sharded, each rank's slice summed over ranks plus the tail every rank holds.
+    /// sharded by slices, each rank's slice summed over ranks plus the tail every rank holds.
     public func globalNorm(_ gradients: FlatBuffer) throws -> Double {
-        guard isSharded else { return GradientClipping.globalNorm(gradients) }
+        guard shards.isSliced else { return GradientClipping.globalNorm(gradients) }
         let slice = GradientClipping.sumOfSquares(
             gradients.pointer + shards.slice(of: comm.rank).lowerBound, count: shards.sliceCount)
         let tail = GradientClipping.sumOfSquares(
@@ -100,6 +125,7 @@ public final class DataParallel {
     /// `shards.ownedCount` elements) made complete on rank 0 (`complete`, `parameterCount`
     /// elements, nil on the other ranks). Replicated: `local` is already complete; copied on rank 0.
     public func gatherOwned(_ local: FlatBuffer, into complete: FlatBuffer?) throws {
+        precondition(!shards.isShardedByTensor, "per-element state needs the equal-slice partition")
         precondition(local.count == shards.ownedCount, "owned state \(local.count) != \(shards.ownedCount)")
         precondition(comm.isRoot == (complete != nil), "the complete buffer lives on rank 0 only")
         guard isSharded else {
@@ -119,6 +145,7 @@ public final class DataParallel {
     /// Collective, the inverse of `gatherOwned`: every rank receives its owned ranges of rank 0's
     /// `complete` state (nil on the other ranks) into `local`.
     public func distributeOwned(from complete: FlatBuffer?, into local: FlatBuffer) throws {
+        precondition(!shards.isShardedByTensor, "per-element state needs the equal-slice partition")
         precondition(local.count == shards.ownedCount, "owned state \(local.count) != \(shards.ownedCount)")
         precondition(comm.isRoot == (complete != nil), "the complete buffer lives on rank 0 only")
         guard isSharded else {

@@ -24,8 +24,9 @@ public struct MemoryPlan: Sendable {
     public var checkpointStagingBytes: Int
 
     /// The plan for `config` at `batchSize` rows per rank; with `isSharded`, each of the
-    /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1). `optimizer` other than
-    /// Adam keeps its whole state on every rank. `recomputesLayers`: gradient checkpointing.
+    /// `worldSize` ranks keeps AdamW moments for its slice only (ZeRO-1), or the state of its own
+    /// tensors for another `optimizer` (the largest rank's share is reported). `recomputesLayers`:
+    /// gradient checkpointing.
     public init(
         config: DalleBartConfig, batchSize: Int, worldSize: Int = 1, isSharded: Bool = false,
         optimizer: OptimizerSettings? = nil, recomputesLayers: Bool = false
@@ -39,9 +40,14 @@ public struct MemoryPlan: Sendable {
         optimizerBytes = 2 * owned * 4
         checkpointStagingBytes = isSharded ? 2 * parameters * 4 : 0
         if let optimizer, optimizer.name != "adam" {
-            optimizerBytes = optimizer.stateFloatCount(layout: ParameterLayout(config: config)) * 4
+            let layout = ParameterLayout(config: config)
+            let counts = optimizer.tensorStateCounts(layout: layout)
+            let total = counts.reduce(0, +)
+            let shares = optimizer.shards(layout: layout, worldSize: worldSize, rank: 0, isSharded: isSharded)
+                .tensorShares
+            optimizerBytes = 4 * (shares?.map { counts[$0].reduce(0, +) }.max() ?? total)
             optimizerDescription = optimizer.stateDescription
-            checkpointStagingBytes = 0
+            checkpointStagingBytes = isSharded ? total * 4 : 0
         }
         activationBytes =
             DalleBart.activationCount(

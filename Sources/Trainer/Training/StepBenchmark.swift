@@ -1,6 +1,6 @@
 // Times whole data-parallel training steps on a fixed batch, for `dalle-train bench`: forward,
 // backward, then the same StepUpdate as training (gradient and loss averages, global norm,
-// AdamW, and the all-gather of the sharded mode).
+// the optimizer, and the parameter gather of the sharded mode).
 import Collective
 import Foundation
 import Shards
@@ -27,22 +27,16 @@ public enum StepBenchmark {
         comm: Communicator, model: DalleBart, batch: Batch, steps: Int, warmup: Int, isSharded: Bool,
         optimizer settings: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
     ) throws -> StepTimings {
-        let count = model.layout.count
-        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
+        let shards = settings.shards(
+            layout: model.layout, worldSize: comm.worldSize, rank: comm.rank, isSharded: isSharded)
+        let parallel = DataParallel(comm: comm, shards: shards)
         let parameters = try parallel.makeBuffer()
         let gradients = try parallel.makeBuffer()
         if comm.isRoot {
             Initialization.initialize(parameters, layout: model.layout, config: model.config, seed: 1)
         }
         try parallel.broadcastParameters(parameters)
-        let optimizer: any ParameterOptimizer
-        if case .adam(let hyperparameters) = settings {
-            optimizer = AdamW(
-                parameterCount: count, hyperparameters: hyperparameters,
-                ownedRanges: parallel.shards.ownedRanges)
-        } else {
-            optimizer = settings.makeOptimizer(layout: model.layout)
-        }
+        let optimizer = settings.makeOptimizer(layout: model.layout, shards: shards)
         // The same step as TrainingLoop.trainStep, with its phase timer.
         let step = TrainingStep(
             model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))

@@ -35,10 +35,10 @@ extension TrainingLoop {
     /// receives parameters, optimizer state and counters by broadcast. Returns rank 0's
     /// trainer state (on every rank), or nil when the run starts fresh.
     func resumeIfRequested() throws -> TrainerState? {
-        // Rank 0 loads the complete state (into a staging AdamW when Adam is sharded), then every
-        // rank receives its part.
+        // Rank 0 loads the complete state (into a staging optimizer when the state is sharded), then
+        // every rank receives its part.
         let staging: (any ParameterOptimizer)? =
-            !comm.isRoot ? nil : parallel.isSharded ? fullAdamW() : optimizer
+            !comm.isRoot ? nil : parallel.isSharded ? fullOptimizer() : optimizer
         var stateJSON: [UInt8] = []
         try comm.rootFirst {
             guard let found = try locateCheckpoint(), let staging else { return }
@@ -55,6 +55,10 @@ extension TrainingLoop {
             let complete = staging as? AdamW
             try parallel.distributeOwned(from: complete?.m, into: adam.m)
             try parallel.distributeOwned(from: complete?.v, into: adam.v)
+        } else if parallel.isSharded {
+            try parallel.distributeState(
+                from: staging?.stateTensors(layout: model.layout),
+                into: optimizer.stateTensors(layout: model.layout))
         } else {
             for tensor in optimizer.stateTensors(layout: model.layout) {
                 try comm.broadcast(UnsafeMutableBufferPointer(start: tensor.pointer, count: tensor.count))
@@ -68,24 +72,30 @@ extension TrainingLoop {
         return state
     }
 
-    /// The complete optimizer state on rank 0 (sharded Adam: gathered from every rank's owned part;
+    /// The complete optimizer state on rank 0 (sharded: gathered from every rank's owned part;
     /// Shampoo: every rank's statistics summed in; otherwise the optimizer itself), nil elsewhere.
     func completeState() throws -> (any ParameterOptimizer)? {
-        guard parallel.isSharded, let optimizer = optimizer as? AdamW else {
+        guard parallel.isSharded else {
             try parallel.completeState(optimizer)
             return comm.isRoot ? optimizer : nil
         }
-        let full = comm.isRoot ? fullAdamW() : nil
-        try parallel.gatherOwned(optimizer.m, into: full?.m)
-        try parallel.gatherOwned(optimizer.v, into: full?.v)
+        let full = comm.isRoot ? fullOptimizer() : nil
+        if let adam = optimizer as? AdamW {
+            let complete = full as? AdamW
+            try parallel.gatherOwned(adam.m, into: complete?.m)
+            try parallel.gatherOwned(adam.v, into: complete?.v)
+        } else {
+            try parallel.gatherState(
+                optimizer.stateTensors(layout: model.layout), into: full?.stateTensors(layout: model.layout))
+        }
         full?.step = optimizer.step
         return full
     }
 
-    /// An AdamW with moments for every parameter and this run's hyperparameters (rank 0's staging
-    /// in the sharded mode).
-    private func fullAdamW() -> AdamW {
-        AdamW(parameterCount: model.layout.count, hyperparameters: options.adamW)
+    /// An optimizer with state for every parameter and this run's hyperparameters (rank 0's
+    /// staging in the sharded mode).
+    private func fullOptimizer() -> any ParameterOptimizer {
+        options.optimizerSettings.makeOptimizer(layout: model.layout)
     }
 
     /// The checkpoint directory to resume from (rank 0), per `--resume`.

@@ -86,7 +86,8 @@ extension TrainingLoop {
     public static func checkMemory(config: DalleBartConfig, options: TrainingOptions, worldSize: Int) throws {
         let plan = MemoryPlan(
             config: config, batchSize: options.perDeviceTrainBatchSize, worldSize: worldSize,
-            isSharded: options.shardOptimizerState, recomputesLayers: options.gradientCheckpointing)
+            isSharded: options.shardOptimizerState, optimizer: options.optimizerSettings,
+            recomputesLayers: options.gradientCheckpointing)
         let localRanks = TrainingSetup.ranksOnThisNode()
         guard let available = MemoryPlan.availableBytes(), plan.totalBytes * localRanks > available else {
             return

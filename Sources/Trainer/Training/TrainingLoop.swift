@@ -82,19 +82,18 @@ public final class TrainingLoop {
         self.encoder = encoder
         self.evaluation = evaluation
         self.totalSteps = totalSteps
-        let parallel = DataParallel(
-            comm: comm, parameterCount: model.layout.count, isSharded: options.shardOptimizerState)
+        let settings = options.optimizerSettings
+        let shards = settings.shards(
+            layout: model.layout, worldSize: comm.worldSize, rank: comm.rank,
+            isSharded: options.shardOptimizerState)
+        let parallel = DataParallel(comm: comm, shards: shards)
         self.parallel = parallel
         // In the ranks' shared memory on one host, so that the gradient average skips MPI's copies.
         parameters = try parallel.makeBuffer()
         gradients = try parallel.makeBuffer()
-        // Sharded (ZeRO-1): Adam moments only for this rank's slice and the shared tail.
-        optimizer =
-            options.optim == .adam
-            ? AdamW(
-                parameterCount: model.layout.count, hyperparameters: options.adamW,
-                ownedRanges: parallel.shards.ownedRanges)
-            : options.optimizerSettings.makeOptimizer(layout: model.layout)
+        // Sharded: Adam moments only for this rank's slice and the shared tail; Adafactor's and
+        // Shampoo's state only for this rank's tensors.
+        optimizer = settings.makeOptimizer(layout: model.layout, shards: shards)
         schedule = try options.learningRateSchedule(totalSteps: totalSteps)
         let outputDirectory = URL(fileURLWithPath: options.outputDir)
         metrics = try MetricsLog(directory: outputDirectory, isActive: comm.isRoot)

@@ -1,6 +1,7 @@
-// Adafactor and Distributed Shampoo inside the training loop: N ranks equal 1 rank with the whole
-// batch (Shampoo's inverse roots spread over the ranks), and a paused and resumed run equals an
-// uninterrupted one bit for bit, state included. Runs at 1 and N ranks.
+// Adafactor and Distributed Shampoo inside the training loop, replicated and with state sharded by
+// tensors: N ranks equal 1 rank with the whole batch (Shampoo's inverse roots spread over the
+// ranks), and a paused and resumed run equals an uninterrupted one bit for bit, state included.
+// Runs at 1 and N ranks.
 import Collective
 import Foundation
 import TestSupport
@@ -25,11 +26,13 @@ struct OptimizerTrainingTests {
         return options
     }
 
-    @Test(arguments: [OptimizerName.adafactor, .distributedShampoo])
-    func ranksTogetherEqualOneRankWithTheWholeBatch(optim: OptimizerName) throws {
+    @Test(arguments: [OptimizerName.adafactor, .distributedShampoo], [false, true])
+    func ranksTogetherEqualOneRankWithTheWholeBatch(optim: OptimizerName, isSharded: Bool) throws {
         let comm = try TestWorld.communicator()
         let directory = try SharedDirectory.make("optimizer-ranks", comm: comm)
-        var options = try Self.options(directory, "ranks-\(optim.rawValue)", optim: optim, comm: comm)
+        let name = "\(optim.rawValue)\(isSharded ? "-sharded" : "")"
+        var options = try Self.options(directory, "ranks-\(name)", optim: optim, comm: comm)
+        options.shardOptimizerState = isSharded
         options.dropout = 0
         options.attentionDropout = 0
         options.maxSteps = 5
@@ -38,12 +41,13 @@ struct OptimizerTrainingTests {
         _ = try together.run()
 
         let alone = try Communicator.selfOnly()
-        options.outputDir = directory.appendingPathComponent("alone-\(optim.rawValue)-\(comm.rank)").path
+        options.outputDir = directory.appendingPathComponent("alone-\(name)-\(comm.rank)").path
         options.perDeviceTrainBatchSize = 2 * comm.worldSize
+        options.shardOptimizerState = false
         let single = try TrainingLoop.prepare(comm: alone, options: options)
         _ = try single.run()
         expectClose(
-            name: "\(optim.rawValue) parameters after 5 steps", actual: together.parameters.toArray(),
+            name: "\(name) parameters after 5 steps", actual: together.parameters.toArray(),
             expected: single.parameters.toArray(), atol: 1e-6, rtol: 1e-5)
         #expect(
             relativeError(together.parameters.toArray(), single.parameters.toArray(), floor: 1e-30) <= 1e-5)
@@ -51,11 +55,13 @@ struct OptimizerTrainingTests {
         #expect(together.lossHistory.count == single.lossHistory.count && !together.lossHistory.isEmpty)
     }
 
-    @Test(arguments: [OptimizerName.adafactor, .distributedShampoo])
-    func pausedAndResumedRunEqualsUninterruptedRun(optim: OptimizerName) throws {
+    @Test(arguments: [OptimizerName.adafactor, .distributedShampoo], [false, true])
+    func pausedAndResumedRunEqualsUninterruptedRun(optim: OptimizerName, isSharded: Bool) throws {
         let comm = try TestWorld.communicator()
         let directory = try SharedDirectory.make("optimizer-resume", comm: comm)
-        let options = try Self.options(directory, "whole-\(optim.rawValue)", optim: optim, comm: comm)
+        let name = "whole-\(optim.rawValue)\(isSharded ? "-sharded" : "")"
+        var options = try Self.options(directory, name, optim: optim, comm: comm)
+        options.shardOptimizerState = isSharded
         let (whole, second) = try TrainingLoopTests.pauseAndResume(options, comm: comm)
         let layout = second.model.layout
         let resumed = second.optimizer.stateTensors(layout: layout)
@@ -64,5 +70,30 @@ struct OptimizerTrainingTests {
         for (a, b) in zip(resumed, uninterrupted) {
             #expect(memcmp(a.pointer, b.pointer, a.count * 4) == 0, "\(a.name)")
         }
+    }
+
+    /// A run paused in one mode (sharded or replicated state) and resumed in the other ends where a
+    /// replicated run goes in one piece: the checkpoint holds the complete state in either mode.
+    @Test(arguments: [OptimizerName.adafactor, .distributedShampoo], [false, true])
+    func resumeSwitchesBetweenShardedAndReplicatedState(optim: OptimizerName, savesSharded: Bool) throws {
+        let comm = try TestWorld.communicator()
+        let directory = try SharedDirectory.make("optimizer-switch", comm: comm)
+        let tag = "\(optim.rawValue)-\(savesSharded ? "from-sharded" : "to-sharded")"
+        var options = try Self.options(directory, "whole-\(tag)", optim: optim, comm: comm)
+        let whole = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect(try whole.run() == .finished(step: 6))
+
+        options.outputDir = directory.appendingPathComponent("pieces-\(tag)").path
+        options.shardOptimizerState = savesSharded
+        #expect(try TrainingLoop.prepare(comm: comm, options: options).run(pausingAt: 3) == .paused(step: 3))
+        options.shardOptimizerState = !savesSharded
+        let second = try TrainingLoop.prepare(comm: comm, options: options)
+        #expect(second.step == 3)
+        #expect(try second.run() == .finished(step: 6))
+        expectClose(
+            name: "\(tag) parameters after 6 steps", actual: second.parameters.toArray(),
+            expected: whole.parameters.toArray(), atol: 0, rtol: 1e-5)
+        #expect(second.parameters.toArray() == whole.parameters.toArray())
+        #expect(second.lossHistory == Array(whole.lossHistory.suffix(second.lossHistory.count)))
     }
 }
