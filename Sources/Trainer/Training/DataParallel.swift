@@ -25,10 +25,16 @@ public final class DataParallel {
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
-    /// Collective: a zeroed buffer of `parameterCount` Floats in memory the ranks share when they
-    /// run on one host (the collectives over it then skip MPI's copies; ordinary memory otherwise).
+    /// How the ranks are spread over hosts; known after the first `makeBuffer`.
+    public private(set) var hostLayout: HostLayout?
+
+    /// Collective: a zeroed buffer of `parameterCount` Floats in memory the ranks of each host
+    /// share (the collectives over it then skip MPI's copies within a host; ordinary memory when
+    /// nothing is shared).
     public func makeBuffer() throws -> FlatBuffer {
-        FlatBuffer(shared: try comm.allocateShared(count: parameterCount))
+        let buffer = FlatBuffer(shared: try comm.allocateShared(count: parameterCount))
+        hostLayout = try comm.hostLayout()
+        return buffer
     }
 
     /// Makes every replica equal to rank 0's parameters (at start and after resume).
@@ -37,8 +43,9 @@ public final class DataParallel {
     }
 
     /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
-    /// Replicated: an in-place all-reduce (in shared memory for a buffer from `makeBuffer` on one
-    /// host, else through MPI in buckets); every element is valid afterwards.
+    /// Replicated: an in-place all-reduce (for a buffer from `makeBuffer`: in shared memory on one
+    /// host; with several hosts, in shared memory within each host and through MPI between host
+    /// leaders; else through MPI in buckets); every element is valid afterwards.
     /// Sharded: a reduce-scatter; only `shards.ownedRanges` hold the averaged values afterwards.
     public func averageGradients(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")

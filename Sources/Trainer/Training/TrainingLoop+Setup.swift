@@ -117,11 +117,8 @@ extension TrainingLoop {
         text += "= \(recordsPerStep) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         if let state { text += "; resumed at step \(state.step)" }
-        if comm.worldSize > 1, let shared = gradients.shared {
-            text +=
-                shared.isShared
-                ? "; gradients averaged in shared memory"
-                : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
+        if comm.worldSize > 1, let shared = gradients.shared, let layout = parallel.hostLayout {
+            text += "; \(layout.description); \(shared.collectivePaths)"
         }
         progress.note(text)
         if encoder.vocabularySize > config.encoderVocabSize {
