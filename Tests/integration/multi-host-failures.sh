@@ -4,8 +4,6 @@
 # rank of one host ends the whole job within 10 s with a message naming a lost rank.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source deploy/mpi-env.sh
-binary="$(pwd)/.build/release/dalle-train"
 work=$(mktemp -d /tmp/dalle-train-multihost-failures.XXXXXX)
 job=""
 cleanup() {
@@ -14,16 +12,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "multi-host-failures: FAILED: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done; exit 1; }
-if ! unshare --uts --net --mount true 2>/dev/null; then
-    echo "multi-host-failures: SKIPPED: cannot create UTS, network and mount namespaces here"
-    exit 0
-fi
-# The dataset every host reads at the same path (without --data the synthetic one would be
-# written into rank 0's output directory, which the other hosts do not see).
-"$binary" synth --output "$work/data" --records 2000 >/dev/null
+name=multi-host-failures
+source Tests/integration/lib/multi-host.sh
 flags=(train --model tiny --data "$work/data" --batch-size 2 --save-steps 4 --log-interval 1 --seed 13)
-final_model() { zstd -dc "$1/checkpoints/$(cat "$1/checkpoints/latest")/model.safetensors.zst"; }
 on_hosts() {  # on_hosts LOG [dalle-train arguments]: 2 hosts x 2 ranks in the background, sets $job
     local log="$1"
     shift

@@ -4,21 +4,12 @@
 # relative), print their layout, and only rank 0's host writes the output directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source deploy/mpi-env.sh
-binary="$(pwd)/.build/release/dalle-train"
 work=$(mktemp -d /tmp/dalle-train-multihost.XXXXXX)
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
-fail() { echo "multi-host-training: FAILED: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done; exit 1; }
-if ! unshare --uts --net --mount true 2>/dev/null; then
-    echo "multi-host-training: SKIPPED: cannot create UTS, network and mount namespaces here"
-    exit 0
-fi
-# The dataset every host reads at the same path (without --data the synthetic one would be
-# written into rank 0's output directory, which the other hosts do not see).
-"$binary" synth --output "$work/data" --records 2000 >/dev/null
+name=multi-host-training
+source Tests/integration/lib/multi-host.sh
 flags=(train --model tiny --data "$work/data" --batch-size 2 --max-steps 6 --save-steps 6 --log-interval 1 --seed 11)
-final_model() { zstd -dc "$1/checkpoints/$(cat "$1/checkpoints/latest")/model.safetensors.zst" >"$2"; }
 compare() {  # compare A B: every parameter of B within 1e-5 relative (1e-6 absolute) of A's
     python3 - "$1" "$2" <<'PY'
 import array, json, struct, sys
@@ -63,8 +54,8 @@ for layout in "2 1" "2 2"; do
     fi
     grep -q "output in $multi on host1" "$log" || fail "hosts.sh did not say where the output went"
     [[ -f "$multi/metrics.jsonl" ]] || fail "no metrics.jsonl on rank 0's host"
-    final_model "$single" "$work/single.safetensors"
-    final_model "$multi" "$work/multi.safetensors"
+    final_model "$single" >"$work/single.safetensors"
+    final_model "$multi" >"$work/multi.safetensors"
     result=$(compare "$work/single.safetensors" "$work/multi.safetensors") || fail "$result"
     echo "multi-host-training: $hosts hosts x $per_host ranks = one host x $ranks ranks: $result"
 done
