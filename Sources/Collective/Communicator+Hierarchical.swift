@@ -1,6 +1,7 @@
 // The collectives over a SharedFloatBuffer when the ranks span several hosts: shared memory
 // within each host, MPI between one leader per host (all-gather: MPI over all ranks, in
 // Communicator+Shared). Not here: the single-host path.
+import Dispatch
 
 extension Communicator {
     /// Elements per MPI all-reduce between host leaders (4 MiB of Floats: 1-4 MiB is the sweet
@@ -38,6 +39,8 @@ extension Communicator {
         // 2. The leaders agree across hosts, then sum the host sums. Every leader takes part even
         // when its host failed, so that no leader waits for another.
         if group.rank == 0 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { betweenHostsSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             do {
                 try group.crossHost.agree(
                     isValid: problem == nil, [code, Int64(range.lowerBound), Int64(range.count)], call: name)

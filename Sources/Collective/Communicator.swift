@@ -20,6 +20,9 @@ public final class Communicator: @unchecked Sendable {
     var sharedMemory: Result<SharedMemoryGroup, SharedMemoryUnavailable>?
     /// Made by the first `hostGroups()`: the ranks of this host and the host leaders.
     var groups: HostGroups?
+    /// Seconds this rank spent in MPI between hosts as a host leader (the several-host
+    /// all-reduce's middle stage), summed over the process's lifetime; 0 on other ranks.
+    public internal(set) var betweenHostsSeconds: Double = 0
     /// Tests only (`simulatingHosts`): each rank's host index, replacing the shared-memory split.
     var simulatedHostOfRank: [Int]?
 

@@ -2,6 +2,7 @@
 # A cluster on this machine: deploy/local/hosts.sh HOSTS RANKS_PER_HOST [dalle-train arguments...]
 # Each "host" is a set of Linux namespaces (own hostname, network on a private bridge, /dev/shm,
 # /etc/hosts); mpirun starts RANKS_PER_HOST ranks on each over TCP, rank 0 on host1. Root only.
+# DALLE_TRAIN_BINARY overrides the binary; HOSTS_INFO=DIR receives pid-K (a process in host K).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 usage() {

@@ -2,6 +2,7 @@
 // (sharded optimizer state): parameter broadcast, gradient averaging, parameter gathering,
 // metric averaging and the replica check. Not here: the model, the optimizer math.
 import Collective
+import Dispatch
 
 /// The collectives of one training run. Every rank calls the same methods in the same order.
 public final class DataParallel {
@@ -25,6 +26,9 @@ public final class DataParallel {
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
+    /// Seconds the gradient averages spent between hosts so far: the host leaders' MPI stage of
+    /// the several-host all-reduce, or the whole MPI all-reduce when each host holds one rank.
+    public private(set) var betweenHostsSeconds: Double = 0
     /// How the ranks are spread over hosts; known after the first `makeBuffer`.
     public private(set) var hostLayout: HostLayout?
 
@@ -48,6 +52,17 @@ public final class DataParallel {
     /// leaders; else through MPI in buckets); every element is valid afterwards.
     /// Sharded: a reduce-scatter; only `shards.ownedRanges` hold the averaged values afterwards.
     public func averageGradients(_ gradients: FlatBuffer) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let leaderSeconds = comm.betweenHostsSeconds
+        try averageGradientsOnce(gradients)
+        if comm.betweenHostsSeconds > leaderSeconds {
+            betweenHostsSeconds += comm.betweenHostsSeconds - leaderSeconds
+        } else if (hostLayout?.hostCount ?? 1) > 1 && gradients.shared?.isShared != true {
+            betweenHostsSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+
+    private func averageGradientsOnce(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
         let even = shards.evenCount

@@ -52,6 +52,9 @@ struct DataParallelTests {
         for range in parallel.shards.ownedRanges {
             #expect(range.allSatisfy { gradients.pointer[$0] == mean * Float($0 % 1000) })
         }
+        // Time between hosts is counted (on the leaders, or on every rank when each host has one).
+        let betweenHosts = try comm.allReduce(parallel.betweenHostsSeconds, .max)
+        #expect((betweenHosts > 0) == (comm.worldSize > 1))
     }
 
     @Test(arguments: [false, true], [false, true])
