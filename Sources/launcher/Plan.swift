@@ -117,7 +117,7 @@ struct Plan: ParsableCommand {
         return String(
             format:
                 "all-reduce per step (ring, 2(p-1)/p x %.0f MiB / bandwidth): within each host (%d rank(s), "
-                + "%.0f GB/s) %.1f ms, between %d host(s) (%.0f Gbit/s) %.1f ms; compute %.2f s at %.0f "
+                + "%.0f GB/s) %.1f ms, between %d host(s) (%g Gbit/s) %.1f ms; compute %.2f s at %.0f "
                 + "GFLOP/s per rank -> communication %.1f %% of the step",
             Double(plan.byteCount) / Double(1 << 20), plan.ranksPerHost, plan.hostBytesPerSecond / 1e9,
             plan.withinHostSeconds * 1e3, plan.hostCount, plan.networkBytesPerSecond * 8 / 1e9,
