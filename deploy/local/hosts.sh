@@ -2,7 +2,8 @@
 # A cluster on this machine: deploy/local/hosts.sh HOSTS RANKS_PER_HOST [dalle-train arguments...]
 # Each "host" is a set of Linux namespaces (own hostname, network on a private bridge, /dev/shm,
 # /etc/hosts); mpirun starts RANKS_PER_HOST ranks on each over TCP, rank 0 on host1. Root only.
-# DALLE_TRAIN_BINARY overrides the binary; HOSTS_INFO=DIR receives pid-K (a process in host K).
+# DALLE_TRAIN_BINARY overrides the binary; HOSTS_INFO=DIR receives pid-K (a process in host K);
+# HOSTS_HOLD=1 runs no job: the hosts stay up (HOSTS_INFO/ready) until SIGTERM, for other launchers.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 usage() {
@@ -105,6 +106,15 @@ forwarded=()
 [[ -n "${DALLE_TRAIN_SHARED_MEMORY:-}" ]] && forwarded+=(-x DALLE_TRAIN_SHARED_MEMORY)
 echo "hosts.sh: $hosts hosts x $ranks_per_host ranks (host1..host$hosts, 192.0.2.11-$((10 + hosts))), rank 0 on host1"
 status=0
+if [[ -n "${HOSTS_HOLD:-}" ]]; then
+    sleep infinity &
+    job=$!
+    [[ -n "${HOSTS_INFO:-}" ]] && touch "$HOSTS_INFO/ready"
+    trap 'kill "$job" 2>/dev/null || true' TERM INT HUP
+    wait "$job" || true
+    job=""
+    exit 0
+fi
 nsenter -t "$(cat "$work/pid-1")" -u -n -m --wd="$root" \
     mpirun -np $((hosts * ranks_per_host)) --hostfile "$work/hostfile" --map-by slot \
     --mca plm_rsh_agent "$work/agent" --mca btl self,vader,tcp \
