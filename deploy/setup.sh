@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libzstd-dev zstd pkg-config
-    libsnappy-dev zlib1g-dev libbrotli-dev liblz4-dev libpng-dev libjpeg62-turbo-dev)
+    libsnappy-dev zlib1g-dev libbrotli-dev liblz4-dev libpng-dev libjpeg62-turbo-dev
+    iproute2 util-linux python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

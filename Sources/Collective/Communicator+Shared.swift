@@ -1,6 +1,7 @@
 // All-reduce, reduce-scatter and all-gather over `SharedFloatBuffer`s. On one host each rank
 // reduces its part of the range straight from the peers' memory and writes the result into every
-// rank's buffer (two barriers, no copies through MPI); otherwise the same calls go through MPI.
+// rank's buffer (two barriers, no copies through MPI); several hosts: Communicator+Hierarchical;
+// no shared memory: the same calls go through MPI.
 import Foundation
 
 extension Communicator {
@@ -8,12 +9,16 @@ extension Communicator {
     /// every rank's buffer (`scale: 1 / worldSize` is `lax.pmean`). Sums run in rank order.
     public func allReduce(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws {
         let range = range ?? 0..<shared.count
-        guard let ranks = shared.ranks else {
+        guard let ranks = shared.ranks, let group = shared.group else {
             try checkBounds(range, in: shared, call: "allReduce")
             let view = UnsafeMutableBufferPointer(
                 start: shared.pointer + range.lowerBound, count: range.count)
             try allReduce(view, .sum)
             SharedKernels.scale(view, by: scale)
+            return
+        }
+        if group.hostCount > 1 {
+            try hierarchicalAllReduce(shared, range, scale: scale, call: .allReduce)
             return
         }
         try sharedCollective(.allReduce, shared, range) {
@@ -28,7 +33,7 @@ extension Communicator {
     public func reduceScatter(_ shared: SharedFloatBuffer, range: Range<Int>? = nil, scale: Float = 1) throws
     {
         let range = range ?? 0..<shared.count
-        guard let ranks = shared.ranks else {
+        guard let ranks = shared.ranks, let group = shared.group else {
             try checkBounds(range, in: shared, call: "reduceScatter")
             let slice = try equalSlice(of: range, call: "reduceScatter")
             try reduceScatter(
@@ -37,6 +42,11 @@ extension Communicator {
             SharedKernels.scale(
                 UnsafeMutableBufferPointer(start: shared.pointer + slice.lowerBound, count: slice.count),
                 by: scale)
+            return
+        }
+        if group.hostCount > 1 {
+            // A simple composition: every rank receives the whole sum and keeps its slice.
+            try hierarchicalAllReduce(shared, range, scale: scale, call: .reduceScatter)
             return
         }
         // The second barrier keeps peers from changing their buffers while this rank reads them.
@@ -50,7 +60,7 @@ extension Communicator {
     /// every rank's buffer holds every slice.
     public func allGather(_ shared: SharedFloatBuffer, range: Range<Int>? = nil) throws {
         let range = range ?? 0..<shared.count
-        guard let ranks = shared.ranks else {
+        guard let ranks = shared.ranks, let group = shared.group, group.hostCount == 1 else {
             try checkBounds(range, in: shared, call: "allGather")
             try allGather(
                 UnsafeMutableBufferPointer(start: shared.pointer + range.lowerBound, count: range.count))
@@ -73,14 +83,11 @@ extension Communicator {
         _ call: SharedCall, _ shared: SharedFloatBuffer, _ range: Range<Int>, work: () throws -> Void
     ) throws {
         let name = "\(call)"
-        let foreign = CollectiveError.invalidArgument(
-            call: name, reason: "the shared buffer belongs to another communicator")
-        guard case .success(let group) = sharedMemory else { throw foreign }
-        var problem: Error? = group === shared.group ? nil : foreign
-        do {
-            try checkBounds(range, in: shared, call: name)
-            if call != .allReduce { _ = try equalSlice(of: range, call: name) }
-        } catch { problem = problem ?? error }
+        guard case .success(let group) = sharedMemory else {
+            throw CollectiveError.invalidArgument(
+                call: name, reason: "the shared buffer belongs to another communicator")
+        }
+        let problem = validate(call, shared, range)
         let code = call.code(buffer: shared.serial, valid: problem == nil)
         do {
             try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
@@ -90,6 +97,21 @@ extension Communicator {
         if let problem { throw problem }
         try work()
         try group.barrier(call: code, lower: range.lowerBound, count: range.count, name: name)
+    }
+
+    /// Why this rank's arguments cannot work (nil when they can): a buffer of another
+    /// communicator, a range outside the buffer, or (but for all-reduce) unequal slices.
+    func validate(_ call: SharedCall, _ shared: SharedFloatBuffer, _ range: Range<Int>) -> Error? {
+        let name = "\(call)"
+        guard case .success(let group) = sharedMemory, group === shared.group else {
+            return CollectiveError.invalidArgument(
+                call: name, reason: "the shared buffer belongs to another communicator")
+        }
+        do {
+            try checkBounds(range, in: shared, call: name)
+            if call != .allReduce { _ = try equalSlice(of: range, call: name) }
+        } catch { return error }
+        return nil
     }
 
     /// The part of `range` that `rank` reduces in an all-reduce: nearly equal parts whose inner

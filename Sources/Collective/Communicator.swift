@@ -18,6 +18,13 @@ public final class Communicator: @unchecked Sendable {
     let comm: MPI_Comm
     /// Set up by the first `allocateShared`: the ranks' shared-memory group, or why there is none.
     var sharedMemory: Result<SharedMemoryGroup, SharedMemoryUnavailable>?
+    /// Made by the first `hostGroups()`: the ranks of this host and the host leaders.
+    var groups: HostGroups?
+    /// Seconds this rank spent in MPI between hosts as a host leader (the several-host
+    /// all-reduce's middle stage), summed over the process's lifetime; 0 on other ranks.
+    public internal(set) var betweenHostsSeconds: Double = 0
+    /// Tests only (`simulatingHosts`): each rank's host index, replacing the shared-memory split.
+    var simulatedHostOfRank: [Int]?
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var shared: Communicator?
@@ -35,6 +42,21 @@ public final class Communicator: @unchecked Sendable {
         let world = try world()
         try check(MPI_Comm_set_errhandler(cmpi_comm_self(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
         return Communicator(rank: 0, worldSize: 1, threadLevel: world.threadLevel, comm: cmpi_comm_self())
+    }
+
+    /// A communicator over `comm`, made by splitting or duplicating `parent`; errors come back
+    /// as return codes, as for the world.
+    static func wrapping(_ comm: MPI_Comm?, parent: Communicator) throws -> Communicator {
+        guard let comm else {
+            throw CollectiveError.invalidArgument(call: "MPI_Comm_split", reason: "no communicator returned")
+        }
+        try check(MPI_Comm_set_errhandler(comm, cmpi_errors_return()), "MPI_Comm_set_errhandler")
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        try check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank")
+        try check(MPI_Comm_size(comm, &size), "MPI_Comm_size")
+        return Communicator(
+            rank: Int(rank), worldSize: Int(size), threadLevel: parent.threadLevel, comm: comm)
     }
 
     /// The world communicator; initializes MPI on first use and registers `MPI_Finalize` at exit.

@@ -1,16 +1,18 @@
-// Float buffers that every rank of a single-host job maps, so that collectives over them read
-// and write the peers' memory directly instead of copying through MPI (docs/PERFORMANCE.md).
+// Float buffers that every rank of a host maps, so that collectives over them read and write the
+// peers' memory directly instead of copying through MPI (docs/PERFORMANCE.md).
 import Foundation
 
-/// `count` zeroed Floats of this rank. When the job's ranks share a host, the memory of every
-/// rank's buffer is mapped in every rank and `Communicator`'s collectives over the buffer run in
-/// shared memory; otherwise it is ordinary memory and the same calls go through MPI.
+/// `count` zeroed Floats of this rank. When ranks share a host, the memory of every rank's
+/// buffer is mapped in every rank of that host and `Communicator`'s collectives over the buffer
+/// run in shared memory (with several hosts, MPI links one leader per host); otherwise it is
+/// ordinary memory and the same calls go through MPI.
 public final class SharedFloatBuffer: @unchecked Sendable {
     /// Floats in this rank's buffer.
     public let count: Int
     /// This rank's buffer; valid for the lifetime of the object.
     public let pointer: UnsafeMutablePointer<Float>
-    /// Every rank's buffer, indexed by rank, when shared; nil when collectives use MPI.
+    /// The buffer of every rank of this host, indexed by position on the host (the rank on one
+    /// host), when shared; nil when collectives use MPI.
     let ranks: [UnsafeMutablePointer<Float>]?
     /// Why the buffer is not shared (nil when it is).
     public let unsharedReason: String?
@@ -21,6 +23,19 @@ public final class SharedFloatBuffer: @unchecked Sendable {
 
     /// True when collectives over this buffer run in shared memory.
     public var isShared: Bool { ranks != nil }
+
+    /// Which path each collective over this buffer takes (the run's first line and `env` print it).
+    public var collectivePaths: String {
+        guard let group else {
+            return
+                "all-reduce, reduce-scatter and all-gather through MPI (\(unsharedReason ?? "no shared memory"))"
+        }
+        if group.hostCount == 1 { return "all-reduce, reduce-scatter and all-gather in shared memory" }
+        return
+            "all-reduce: sum in shared memory on each host, MPI between the \(group.hostCount) host leaders "
+            + "in \(Communicator.crossHostBucketCount >> 18) MiB buckets, copy in shared memory; "
+            + "reduce-scatter: the same all-reduce; all-gather: MPI over all ranks"
+    }
 
     /// This rank's buffer as a mutable buffer pointer.
     public var buffer: UnsafeMutableBufferPointer<Float> {
@@ -59,7 +74,7 @@ public final class SharedFloatBuffer: @unchecked Sendable {
 extension Communicator {
     /// Collective (every rank, same `count`): a buffer of `count` zeroed Floats for the
     /// shared-memory collectives. Falls back to ordinary memory, on every rank alike, when the
-    /// ranks span several hosts, there is one rank, or /dev/shm cannot hold it.
+    /// ranks are one per host, there is one rank, or /dev/shm cannot hold it on some host.
     public func allocateShared(count: Int) throws -> SharedFloatBuffer {
         precondition(count >= 0, "shared buffer of \(count) elements")
         if sharedMemory == nil { sharedMemory = try SharedMemoryGroup.make(comm: self) }

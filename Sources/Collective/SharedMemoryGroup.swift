@@ -1,12 +1,21 @@
-// Whether this job's ranks share one host's memory, and the barrier they then synchronize on:
-// one 64-byte slot per rank in a shared segment (an arrival epoch plus the call's description).
+// Which ranks share a host's memory, and the barrier they synchronize on: one 64-byte slot per
+// rank of the host in a shared segment (an arrival epoch plus the call's description).
 import CMPI
 import Foundation
 
-/// The shared-memory side of a communicator whose ranks all run on one host.
+/// The shared-memory side of a communicator: the ranks of this rank's host, which map each
+/// other's buffers, and (with several hosts) the group of host leaders that links the hosts.
 final class SharedMemoryGroup {
+    /// This rank's position on its host.
     let rank: Int
+    /// Ranks on this host.
     let size: Int
+    /// The ranks of this host (`rank` and `size` are this communicator's).
+    let host: Communicator
+    /// The ranks at this rank's position on every host; position 0's carries the traffic between hosts.
+    let crossHost: Communicator
+    /// Hosts in the job: 1 means the shared-memory collectives cover every rank.
+    let hostCount: Int
     private let control: SharedSegment
     /// Barriers this rank has entered; every rank enters the same ones in the same order.
     private var epoch: Int64 = 0
@@ -18,14 +27,18 @@ final class SharedMemoryGroup {
     /// call while a slower rank still reads the description of this one. One cache line.
     private static let slotWords = 8
 
-    private init(rank: Int, size: Int, control: SharedSegment) {
-        self.rank = rank
-        self.size = size
+    private init(groups: HostGroups, control: SharedSegment) {
+        self.rank = groups.host.rank
+        self.size = groups.host.worldSize
+        self.host = groups.host
+        self.crossHost = groups.crossHost
+        self.hostCount = groups.layout.hostCount
         self.control = control
     }
 
-    /// Collective: the group, or why the ranks cannot use shared memory (more than one host,
-    /// one rank, `DALLE_TRAIN_SHARED_MEMORY=off` on any rank, or no /dev/shm).
+    /// Collective: the group, or why the ranks cannot use shared memory (one rank, one rank per
+    /// host, `DALLE_TRAIN_SHARED_MEMORY=off` on any rank, or no /dev/shm on some host). The
+    /// outcome is the same on every rank.
     static func make(comm: Communicator) throws -> Result<SharedMemoryGroup, SharedMemoryUnavailable> {
         if comm.worldSize == 1 {
             return .failure(.init(reason: "one rank: there is nothing to share"))
@@ -34,24 +47,25 @@ final class SharedMemoryGroup {
         if try comm.allReduce(Int32(disabled ? 1 : 0), .max) != 0 {
             return .failure(.init(reason: "DALLE_TRAIN_SHARED_MEMORY=off"))
         }
-        var nodeComm: MPI_Comm?
-        try check(
-            MPI_Comm_split_type(comm.comm, cmpi_comm_type_shared(), 0, cmpi_info_null(), &nodeComm),
-            "MPI_Comm_split_type")
-        var nodeSize: Int32 = 0
-        try check(MPI_Comm_size(nodeComm, &nodeSize), "MPI_Comm_size")
-        try check(MPI_Comm_free(&nodeComm), "MPI_Comm_free")
-        // Every rank sees the same answer: all hosts hold fewer ranks than the world, or one holds all.
-        guard Int(nodeSize) == comm.worldSize else {
-            return .failure(
-                .init(reason: "ranks on several hosts (\(nodeSize) of \(comm.worldSize) on this one)"))
+        let groups = try comm.hostGroups()
+        if groups.layout.ranksPerHost.allSatisfy({ $0 == 1 }) {
+            return .failure(.init(reason: "one rank per host: nothing to share within a host"))
         }
         let slotBytes = slotWords * MemoryLayout<Int64>.stride
-        switch try SharedSegment.create(comm: comm, partBytes: slotBytes) {
-        case .failure(let reason): return .failure(reason)
-        case .success(let segment):
-            return .success(SharedMemoryGroup(rank: comm.rank, size: comm.worldSize, control: segment))
-        }
+        let created = try agreed(
+            try SharedSegment.create(comm: groups.host, partBytes: slotBytes), over: comm)
+        return created.map { SharedMemoryGroup(groups: groups, control: $0) }
+    }
+
+    /// Collective over `comm`: `result` where it succeeded on every host, else a failure on
+    /// every rank (a host whose /dev/shm is full makes every host use MPI).
+    static func agreed<T>(
+        _ result: Result<T, SharedMemoryUnavailable>, over comm: Communicator
+    ) throws -> Result<T, SharedMemoryUnavailable> {
+        var isFailed: Int32 = 0
+        if case .failure = result { isFailed = 1 }
+        if try comm.allReduce(isFailed, .max) == 0 || isFailed == 1 { return result }
+        return .failure(.init(reason: "shared memory is unavailable on another host"))
     }
 
     private func slot(_ rank: Int) -> UnsafeMutablePointer<Int64> {
@@ -95,13 +109,14 @@ final class SharedMemoryGroup {
         }
     }
 
-    /// Maps `count` zeroed Floats per rank in one segment; each rank's part starts on a page.
+    /// Collective over `comm`: maps `count` zeroed Floats per rank of this host in one segment;
+    /// each rank's part starts on a page. Fails on every rank when it fails on any host.
     func allocate(comm: Communicator, count: Int) throws -> Result<
         (SharedSegment, Int), SharedMemoryUnavailable
     > {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let stride = (max(count, 1) * MemoryLayout<Float>.stride + page - 1) / page * page
-        switch try SharedSegment.create(comm: comm, partBytes: stride) {
+        switch try Self.agreed(try SharedSegment.create(comm: host, partBytes: stride), over: comm) {
         case .failure(let reason): return .failure(reason)
         case .success(let segment):
             serial += 1

@@ -77,6 +77,13 @@ struct BenchSummary: Codable {
                         full.step, tokens, full.allreduce * 1e3, full.allreduce / full.step * 100,
                         full.allreduceLastArrival * 1e3, full.allreduceLastArrival / full.step * 100,
                         full.optimizer * 1e3, full.optimizer / full.step * 100))
+                if let betweenHosts = full.betweenHosts {
+                    lines.append(
+                        String(
+                            format:
+                                "  between hosts (gradient all-reduce through MPI): %.1f ms = %.1f%% of the step",
+                            betweenHosts * 1e3, betweenHosts / full.step * 100))
+                }
             }
         }
         if ranks.count > 1 {

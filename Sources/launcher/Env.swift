@@ -26,12 +26,10 @@ struct Env: ParsableCommand {
         let correct =
             try comm.allReduce(
                 Int32(probe.buffer.allSatisfy { $0 == Float(comm.worldSize) } ? 0 : 1), .max) == 0
+        let layout = try comm.hostLayout()
         if comm.isRoot {
-            let path =
-                probe.isShared
-                ? "shared memory (all \(comm.worldSize) ranks on one host)"
-                : "MPI (\(probe.unsharedReason ?? "no shared memory"))"
-            print("gradient average: \(path), " + (correct ? "checked" : "WRONG RESULT"))
+            print("layout: \(layout.description)")
+            print("collectives: \(probe.collectivePaths); " + (correct ? "checked" : "WRONG RESULT"))
         }
         try comm.barrier()
         if !correct {

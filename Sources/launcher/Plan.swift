@@ -20,8 +20,16 @@ struct Plan: ParsableCommand {
     @Option(help: "Ranks in the job.")
     var ranks = 1
 
-    @Option(help: "Ranks sharing one node's memory. (default: all ranks on one node)")
+    @Option(
+        name: [.customLong("ranks-per-host"), .customLong("ranks-per-node")],
+        help: "Ranks sharing one host's memory. (default: all ranks on one host)")
     var ranksPerNode: Int?
+
+    @Option(help: "Network bandwidth between hosts, in Gbit/s, for the all-reduce estimate.")
+    var networkGbps = 10.0
+
+    @Option(help: "Sustained GFLOP/s of one rank, for the compute estimate (measured: small at batch 8).")
+    var rankGflops = 54.0
 
     @Flag(help: "Plan for --shard-optimizer-state (see the note in the output).")
     var shardOptimizerState = false
@@ -29,8 +37,9 @@ struct Plan: ParsableCommand {
     @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
-        guard batchSize > 0, ranks > 0, (ranksPerNode ?? 1) > 0 else {
-            throw ValidationError("--batch-size, --ranks and --ranks-per-node must be positive")
+        guard batchSize > 0, ranks > 0, (ranksPerNode ?? 1) > 0, networkGbps > 0, rankGflops > 0 else {
+            throw ValidationError(
+                "--batch-size, --ranks, --ranks-per-host, --network-gbps and --rank-gflops must be positive")
         }
     }
 
@@ -59,8 +68,8 @@ struct Plan: ParsableCommand {
             String(
                 format: "per node (%d rank(s)):        %10.2f GiB", perNode,
                 Double(nodeBytes) / Double(1 << 30)))
-        if perNode == ranks && ranks > 1 {
-            // On one host the parameters and gradients live in /dev/shm (shared-memory collectives).
+        if perNode > 1 {
+            // The ranks of a host keep parameters and gradients in /dev/shm (shared-memory collectives).
             let shared = (plan.parameterBytes + plan.gradientBytes) * perNode
             print(Self.sharedMemoryLine(sharedBytes: shared, freeBytes: Self.sharedMemoryFreeBytes()))
         }
@@ -71,6 +80,12 @@ struct Plan: ParsableCommand {
                         "rank 0 also holds %.2f GiB of complete optimizer state while it writes or loads a checkpoint",
                     Double(plan.checkpointStagingBytes) / Double(1 << 30)))
         }
+        print(
+            Self.communicationLine(
+                CommunicationPlan(
+                    parameterCount: parameters, ranks: ranks, ranksPerHost: perNode, networkGbps: networkGbps),
+                computeSeconds: ModelCost.trainingFLOPs(config, rows: batchSize) / (rankGflops * 1e9),
+                rankGflops: rankGflops))
         if let available = MemoryPlan.availableBytes() {
             let fits = nodeBytes <= available
             print(
@@ -92,6 +107,22 @@ struct Plan: ParsableCommand {
             }
         }
         return line
+    }
+
+    /// The estimated gradient all-reduce per level against the step's compute.
+    static func communicationLine(
+        _ plan: CommunicationPlan, computeSeconds: Double, rankGflops: Double
+    ) -> String {
+        let total = plan.totalSeconds
+        return String(
+            format:
+                "all-reduce per step (ring, 2(p-1)/p x %.0f MiB / bandwidth): within each host (%d rank(s), "
+                + "%.0f GB/s) %.1f ms, between %d host(s) (%g Gbit/s) %.1f ms; compute %.2f s at %.0f "
+                + "GFLOP/s per rank -> communication %.1f %% of the step",
+            Double(plan.byteCount) / Double(1 << 20), plan.ranksPerHost, plan.hostBytesPerSecond / 1e9,
+            plan.withinHostSeconds * 1e3, plan.hostCount, plan.networkBytesPerSecond * 8 / 1e9,
+            plan.betweenHostsSeconds * 1e3, computeSeconds, rankGflops,
+            100 * total / (total + computeSeconds))
     }
 
     /// Bytes that can still be allocated in /dev/shm, or nil when it cannot be read.

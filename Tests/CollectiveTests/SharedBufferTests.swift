@@ -39,18 +39,18 @@ struct SharedBufferTests {
         #expect(outside.allSatisfy { shared.pointer[$0] == Float(comm.rank + 1) * Float($0) })
     }
 
-    /// Values whose sum depends on the order of addition: every rank must still hold the same bits.
-    @Test func everyRankHoldsTheSameBits() throws {
-        let comm = try TestWorld.communicator()
-        let count = 4099
+    /// Values whose sum depends on the order of addition: every rank must still hold the same bits,
+    /// on one host and across two simulated hosts (the hierarchical path, several buckets).
+    @Test(arguments: [false, true])
+    func everyRankHoldsTheSameBits(twoHosts: Bool) throws {
+        let comm = try TestWorld.communicator(twoHosts: twoHosts)
+        let count = twoHosts ? Communicator.crossHostBucketCount + 4099 : 4099
         let shared = try comm.allocateShared(count: count)
         for i in 0..<count {
             shared.pointer[i] = Float(comm.rank + 1) * 1e-3 * Float(i) + (comm.rank % 2 == 0 ? 1e7 : -1e7)
         }
         try comm.allReduce(shared)
-        var hash = UInt64(14_695_981_039_346_656_037)
-        for value in shared.buffer { hash = (hash ^ UInt64(value.bitPattern)) &* 1_099_511_628_211 }
-        let local = Int64(bitPattern: hash)
+        let local = Int64(bitPattern: BitsHash.fnv1a(shared.buffer))
         #expect(try comm.allReduce(local, .min) == local)
         #expect(try comm.allReduce(local, .max) == local)
     }

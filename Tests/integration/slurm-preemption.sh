@@ -27,14 +27,8 @@ fail() {
 }
 
 if [[ $(id -u) != 0 ]]; then echo "slurm-preemption: skipped: the local cluster needs root"; exit 0; fi
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        slurm-wlm munge) >"$work/apt.log" 2>&1; then
-        echo "slurm-preemption: skipped: slurm-wlm and munge cannot be installed here:"
-        tail -3 "$work/apt.log"
-        exit 0
-    fi
-fi
+name=slurm-preemption
+source Tests/integration/lib/slurm.sh
 started=yes
 deploy/slurm/local-cluster.sh start >"$work/cluster.log" 2>&1 || fail "the local cluster did not start"
 
@@ -50,11 +44,7 @@ timeout 120 mpirun -np 2 "$binary" train "${flags[@]}" --output-dir "$work/refer
 job=$(sbatch --parsable --output="$work/job-%j.log" --time=5 "$repository/deploy/slurm/dalle-train.sbatch" \
     "${flags[@]}" --output-dir "$work/slurm") || fail "sbatch failed"
 log="$work/job-$job.log"
-for _ in $(seq 1 600); do  # preempt once the job has logged twice (step 40)
-    [[ -f "$work/slurm/metrics.jsonl" ]] && (($(wc -l <"$work/slurm/metrics.jsonl") >= 2)) && break
-    sleep 0.1
-done
-(($(wc -l <"$work/slurm/metrics.jsonl" 2>/dev/null || echo 0) >= 2)) || fail "job $job made no progress in 60 s"
+wait_for_two_logs 60  # then preempt (step 40)
 scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 failed"
 
 state=""

@@ -33,26 +33,16 @@ cp /run/munge/munged.pid "$state/munged.pid"
 host=$(hostname)
 cpus=$(nproc)
 memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 8 / 10 ))
-cat > /etc/slurm/slurm.conf <<CONF
+cat "$(dirname "$0")/common.conf" > /etc/slurm/slurm.conf
+cat >> /etc/slurm/slurm.conf <<CONF
 ClusterName=dalletrain
 SlurmctldHost=$host
-SlurmUser=root
-AuthType=auth/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-ReturnToService=2
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
 SlurmctldPidFile=$state/slurmctld.pid
 SlurmdPidFile=$state/slurmd.pid
-SchedulerType=sched/backfill
-JobRequeue=1
-KillWait=30
 NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF

@@ -2,6 +2,7 @@
 // (sharded optimizer state): parameter broadcast, gradient averaging, parameter gathering,
 // metric averaging and the replica check. Not here: the model, the optimizer math.
 import Collective
+import Dispatch
 
 /// The collectives of one training run. Every rank calls the same methods in the same order.
 public final class DataParallel {
@@ -39,10 +40,19 @@ public final class DataParallel {
         self.bucketCount = bucketByteCount / MemoryLayout<Float>.stride
     }
 
-    /// Collective: a zeroed buffer of `parameterCount` Floats in memory the ranks share when they
-    /// run on one host (the collectives over it then skip MPI's copies; ordinary memory otherwise).
+    /// Seconds the gradient averages spent between hosts so far: the host leaders' MPI stage of
+    /// the several-host all-reduce, or the whole MPI all-reduce when each host holds one rank.
+    public private(set) var betweenHostsSeconds: Double = 0
+    /// How the ranks are spread over hosts; known after the first `makeBuffer`.
+    public private(set) var hostLayout: HostLayout?
+
+    /// Collective: a zeroed buffer of `parameterCount` Floats in memory the ranks of each host
+    /// share (the collectives over it then skip MPI's copies within a host; ordinary memory when
+    /// nothing is shared).
     public func makeBuffer() throws -> FlatBuffer {
-        FlatBuffer(shared: try comm.allocateShared(count: parameterCount))
+        let buffer = FlatBuffer(shared: try comm.allocateShared(count: parameterCount))
+        hostLayout = try comm.hostLayout()
+        return buffer
     }
 
     /// Makes every replica equal to rank 0's parameters (at start and after resume).
@@ -51,11 +61,23 @@ public final class DataParallel {
     }
 
     /// Averages the gradients over ranks (sum, then × 1/worldSize, as `lax.pmean`).
-    /// Replicated: an in-place all-reduce (in shared memory for a buffer from `makeBuffer` on one
-    /// host, else through MPI in buckets); every element is valid afterwards.
+    /// Replicated: an in-place all-reduce (for a buffer from `makeBuffer`: in shared memory on one
+    /// host; with several hosts, in shared memory within each host and through MPI between host
+    /// leaders; else through MPI in buckets); every element is valid afterwards.
     /// Sharded by slices: a reduce-scatter; only `shards.ownedRanges` hold the averaged values
     /// afterwards. Sharded by tensors: as replicated (every rank's norm covers every gradient).
     public func averageGradients(_ gradients: FlatBuffer) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let leaderSeconds = comm.betweenHostsSeconds
+        try averageGradientsOnce(gradients)
+        if comm.betweenHostsSeconds > leaderSeconds {
+            betweenHostsSeconds += comm.betweenHostsSeconds - leaderSeconds
+        } else if (hostLayout?.hostCount ?? 1) > 1 && gradients.shared?.isShared != true {
+            betweenHostsSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+
+    private func averageGradientsOnce(_ gradients: FlatBuffer) throws {
         precondition(gradients.count == parameterCount, "gradients \(gradients.count) != \(parameterCount)")
         let scale = 1 / Float(comm.worldSize)
         let even = shards.evenCount

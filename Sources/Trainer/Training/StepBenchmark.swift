@@ -17,6 +17,9 @@ public struct StepTimings: Codable, Sendable {
     /// ranks is waiting for that rank to finish its backward pass.
     public var allreduceLastArrival: Double
     public var optimizer: Double
+    /// Median over steps of the gradient average's time between hosts (the largest over ranks:
+    /// the host leaders' MPI stage); nil on one host.
+    public var betweenHosts: Double?
     /// Every timed step's total, in order.
     public var steps: [Double]
 }
@@ -41,7 +44,9 @@ public enum StepBenchmark {
         let step = TrainingStep(
             model: model, update: StepUpdate(parallel: parallel, optimizer: optimizer, maxGradNorm: nil))
         var samples: [[Double]] = []
+        var betweenHosts: [Double] = []
         for index in 0..<(warmup + steps) {
+            let betweenHostsBefore = parallel.betweenHostsSeconds
             var timer = PhaseTimer()
             _ = try step.run(
                 parameters: parameters, gradients: gradients, microBatches: 1, learningRate: 1e-4,
@@ -51,16 +56,20 @@ public enum StepBenchmark {
             let phases = timer.interval().phases
             if index >= warmup {
                 samples.append([phases.forward, phases.backward, phases.allreduce, phases.optimizer])
+                betweenHosts.append(parallel.betweenHostsSeconds - betweenHostsBefore)
             }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let totals = samples.map { $0.reduce(0, +) }
         var lastArrival = samples.map { $0[2] }
         try comm.allReduce(&lastArrival, .min)
+        try comm.allReduce(&betweenHosts, .max)
+        let isOneHost = (parallel.hostLayout?.hostCount ?? 1) == 1
         return StepTimings(
             step: median(totals), forward: median(samples.map { $0[0] }),
             backward: median(samples.map { $0[1] }),
             allreduce: median(samples.map { $0[2] }), allreduceLastArrival: median(lastArrival),
-            optimizer: median(samples.map { $0[3] }), steps: totals)
+            optimizer: median(samples.map { $0[3] }), betweenHosts: isOneHost ? nil : median(betweenHosts),
+            steps: totals)
     }
 }

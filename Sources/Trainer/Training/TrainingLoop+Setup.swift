@@ -122,11 +122,8 @@ extension TrainingLoop {
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         text += options.gradientCheckpointing ? ", gradient checkpointing" : ""
         if let state { text += "; resumed at step \(state.step)" }
-        if comm.worldSize > 1, let shared = gradients.shared {
-            text +=
-                shared.isShared
-                ? "; gradients averaged in shared memory"
-                : "; gradients averaged through MPI (\(shared.unsharedReason ?? "no shared memory"))"
+        if comm.worldSize > 1, let shared = gradients.shared, let layout = parallel.hostLayout {
+            text += "; \(layout.description); \(shared.collectivePaths)"
         }
         progress.note(text)
         if encoder.vocabularySize > config.encoderVocabSize {

@@ -37,9 +37,29 @@ struct DataParallelTests {
         #expect(abs(norm - expectedSquares.squareRoot()) <= 1e-5 * expectedSquares.squareRoot())
     }
 
+    /// The same over two simulated hosts (even and odd ranks): shared memory within each host,
+    /// MPI between them.
     @Test(arguments: [false, true])
-    func gatherRebuildsEveryShard(isShared: Bool) throws {
-        let comm = try TestWorld.communicator()
+    func averageAcrossHostsIsTheMeanOverRanks(isSharded: Bool) throws {
+        let comm = try TestWorld.twoHosts()
+        let count = 2_500_003
+        let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: isSharded)
+        let gradients = try parallel.makeBuffer()
+        #expect(parallel.hostLayout?.hostCount == min(comm.worldSize, 2))
+        for i in 0..<count { gradients.pointer[i] = Float((comm.rank + 1) * (i % 1000)) }
+        try parallel.averageGradients(gradients)
+        let mean = Float(comm.worldSize + 1) / 2
+        for range in parallel.shards.ownedRanges {
+            #expect(range.allSatisfy { gradients.pointer[$0] == mean * Float($0 % 1000) })
+        }
+        // Time between hosts is counted (on the leaders, or on every rank when each host has one).
+        let betweenHosts = try comm.allReduce(parallel.betweenHostsSeconds, .max)
+        #expect((betweenHosts > 0) == (comm.worldSize > 1))
+    }
+
+    @Test(arguments: [false, true], [false, true])
+    func gatherRebuildsEveryShard(isShared: Bool, twoHosts: Bool) throws {
+        let comm = try TestWorld.communicator(twoHosts: twoHosts)
         let count = 10 * comm.worldSize + 3
         let parallel = DataParallel(comm: comm, parameterCount: count, isSharded: true)
         let parameters = isShared ? try parallel.makeBuffer() : FlatBuffer(count: count)

@@ -104,9 +104,10 @@ struct TrainingLoopTests {
         }
     }
 
-    @Test(arguments: [false, true])
-    func ranksTogetherEqualOneRankWithTheWholeBatch(isSharded: Bool) throws {
-        let comm = try TestWorld.communicator()
+    /// Also over two simulated hosts (even and odd ranks): the several-host collectives.
+    @Test(arguments: [false, true], [false, true])
+    func ranksTogetherEqualOneRankWithTheWholeBatch(isSharded: Bool, twoHosts: Bool) throws {
+        let comm = try TestWorld.communicator(twoHosts: twoHosts)
         let directory = try SharedDirectory.make("parallel", comm: comm)
         var options = try Self.options(directory, "ranks", comm: comm)
         options.dropout = 0
