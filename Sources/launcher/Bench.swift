@@ -33,6 +33,8 @@ struct Bench: ParsableCommand {
             "Time the whole steps in the sharded-optimizer mode (state split over the ranks, parameters gathered)."
     )
     var shardOptimizerState = false
+    @Flag(help: "Recompute each layer's activations in backward (train's --gradient-checkpointing).")
+    var gradientCheckpointing = false
     @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
@@ -49,7 +51,8 @@ struct Bench: ParsableCommand {
         optimizer.apply(to: &options)
         let config = try TrainingSetup.modelConfig(options)
         let report = try BenchRun(
-            config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank
+            config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank,
+            recomputesLayers: gradientCheckpointing
         )
         .measure(
             peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState,

@@ -108,12 +108,14 @@ struct BenchRun {
     var steps: Int
     var warmup: Int
     var rank: Int
+    /// Gradient checkpointing.
+    var recomputesLayers = false
 
     func measure(
         peakGFLOPs: Double?, fullStepOn comm: Communicator?, isSharded: Bool,
         optimizer: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
     ) throws -> BenchReport {
-        let model = try DalleBart(config: config, batchSize: batchSize)
+        let model = try DalleBart(config: config, batchSize: batchSize, recomputesLayers: recomputesLayers)
         let parameters = FlatBuffer(count: model.layout.count)
         let gradients = FlatBuffer(count: model.layout.count)
         Initialization.initialize(parameters, layout: model.layout, config: config, seed: 1)

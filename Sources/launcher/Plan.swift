@@ -34,6 +34,9 @@ struct Plan: ParsableCommand {
     @Flag(help: "Plan for --shard-optimizer-state (see the note in the output).")
     var shardOptimizerState = false
 
+    @Flag(help: "Plan for --gradient-checkpointing (one layer's activations per stack kept).")
+    var gradientCheckpointing = false
+
     @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
@@ -50,12 +53,13 @@ struct Plan: ParsableCommand {
         let config = try TrainingSetup.modelConfig(options)
         let plan = MemoryPlan(
             config: config, batchSize: batchSize, worldSize: ranks, isSharded: shardOptimizerState,
-            optimizer: options.optimizerSettings)
+            optimizer: options.optimizerSettings, recomputesLayers: gradientCheckpointing)
         let perNode = min(ranksPerNode ?? ranks, ranks)
         let parameters = ParameterLayout(config: config).count
         print(
             "\(model): \(parameters) parameters, batch \(batchSize) per rank, \(ranks) rank(s), "
-                + "\(perNode) per node\(shardOptimizerState ? ", sharded optimizer state" : "")")
+                + "\(perNode) per node\(shardOptimizerState ? ", sharded optimizer state" : "")"
+                + (gradientCheckpointing ? ", gradient checkpointing" : ""))
         print("per rank:")
         plan.lines.forEach { print($0) }
         if case .distributedShampoo(let settings) = options.optimizerSettings {
