@@ -1,7 +1,6 @@
 // 2-D convolution (cross-correlation) over one NHWC image, as flax nn.Conv computes it: HWIO
-// kernels, zero padding, stride; a nearest ×2 upsampling of the input can be fused in. 3×3
-// "SAME" convolutions run as Winograd F(2×2, 3×3) (WinogradConv), the others through
-// Linear.product on im2col chunks of output rows (no per-call allocation).
+// kernels, zero padding, stride; a nearest ×2 upsampling of the input can be fused in. The
+// product runs through Linear.product on im2col chunks of output rows (no per-call allocation).
 
 /// Geometry of one convolution: input size, kernel size, stride, padding and fused upsampling.
 struct ConvGeometry {
@@ -59,12 +58,6 @@ enum Conv2D {
                 rows: ho * wo, columns: cout, inner: depth, a: input, lda: depth, b: kernel, ldb: cout,
                 c: out,
                 ldc: cout, beta: 1)
-            return
-        }
-        if WinogradConv.applies(g) && scratchCount >= WinogradConv.minimumScratch(g) {
-            WinogradConv.forward(
-                out: out, input: input, kernel: kernel, geometry: g, scratch: scratch,
-                scratchCount: scratchCount)
             return
         }
         precondition(scratchCount >= wo * depth, "im2col scratch \(scratchCount) < one row \(wo * depth)")

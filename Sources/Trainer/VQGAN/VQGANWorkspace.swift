@@ -6,7 +6,7 @@ final class VQGANWorkspace {
     /// Four activation buffers, each the largest (H·W·C) of any stage.
     let activations: [UnsafeMutablePointer<Float>]
     let activationCount: Int
-    /// im2col rows or Winograd transforms for the convolutions.
+    /// im2col rows for the convolutions.
     let columns: UnsafeMutablePointer<Float>
     let columnCount: Int
     /// Attention key, value and scores at the largest attention level.
@@ -49,8 +49,7 @@ final class VQGANWorkspace {
         }
         attentionChannels = max(attentionChannels, c.levelChannels(c.levels - 1))
         activationCount = largest
-        // im2col rows, or a Winograd transformed kernel plus transforms of 256 tiles at a time.
-        columnCount = max(rowNeed, 1 << 21, 16 * widest * widest + widest + 16 * 2 * widest * 256)
+        columnCount = max(rowNeed, 1 << 21)
         let tokens = c.tokensPerImage
         let attentionCount = attentionPixels * attentionChannels
         var total = 0
