@@ -28,6 +28,7 @@ in_host() {  # in_host K COMMAND...: runs COMMAND in host K's namespaces with th
     shift
     nsenter -t "$(cat "$work/info/pid-$k")" -u -n -m --wd="$repository" env SLURM_CONF="$work/slurm.conf" "$@"
 }
+on_controller=(in_host 1)
 
 # A munged of this test's own (its socket in $work, which every host sees), the hosts, the daemons.
 mkdir -p /etc/munge "$work/munge"
@@ -86,19 +87,7 @@ wait_for_two_logs 120  # then preempt (step 10)
 grep -q "on host\[1-2\]" "$log" || fail "the job does not run on both nodes"
 in_host 1 scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 failed"
 
-state=""
-for _ in $(seq 1 1800); do
-    show=$(in_host 1 scontrol show job "$job" 2>/dev/null || true)
-    state=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$show")
-    restarts=$(sed -n 's/.*Restarts=\([0-9]*\).*/\1/p' <<<"$show")
-    [[ "$state" == COMPLETED && "${restarts:-0}" -ge 1 ]] && break
-    # slurmctld delays a requeued job by two minutes (Reason=BeginTime); release it once its steps left.
-    if [[ "$state" == PENDING && "${restarts:-0}" -ge 1 ]] && grep -q "Reason=BeginTime" <<<"$show" \
-        && [[ -z "$(in_host 1 squeue -h -s -j "$job" 2>/dev/null)" ]]; then
-        in_host 1 scontrol update JobId="$job" StartTime=now || fail "cannot release the requeued job"
-    fi
-    sleep 0.1
-done
+wait_for_requeued_completion 180
 [[ "$state" == COMPLETED ]] || fail "job $job not completed after requeue within 180 s (state $state)"
 grep -q "requeueing job $job" "$log" || fail "the job did not requeue itself"
 resumed=$(sed -n 's/.*resuming from .*\/step-0*\([0-9]*\) at step.*/\1/p' "$log" | head -1)

@@ -47,19 +47,7 @@ log="$work/job-$job.log"
 wait_for_two_logs 60  # then preempt (step 40)
 scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 failed"
 
-state=""
-for _ in $(seq 1 900); do
-    state=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-    restarts=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
-    [[ "$state" == COMPLETED && "${restarts:-0}" -ge 1 ]] && break
-    # slurmctld delays a requeued job by two minutes (Reason=BeginTime); release it now.
-    # Release it only once the first run's job step has left the node, or its launch can fail.
-    if [[ "$state" == PENDING && "${restarts:-0}" -ge 1 ]] && scontrol show job "$job" | grep -q "Reason=BeginTime" \
-        && [[ -z "$(squeue -h -s -j "$job" 2>/dev/null)" ]] && ! pgrep -x slurmstepd >/dev/null; then
-        scontrol update JobId="$job" StartTime=now || fail "cannot release the requeued job"
-    fi
-    sleep 0.1
-done
+wait_for_requeued_completion 90
 [[ "$state" == COMPLETED ]] || fail "job $job not completed after requeue within 90 s (state $state)"
 grep -q "USR1 received" "$log" || fail "the batch script did not receive USR1"
 grep -q "requeueing job $job" "$log" || fail "the job did not requeue itself"
