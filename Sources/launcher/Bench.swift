@@ -35,6 +35,14 @@ struct Bench: ParsableCommand {
     var shardOptimizerState = false
     @Flag(help: "Recompute each layer's activations in backward (train's --gradient-checkpointing).")
     var gradientCheckpointing = false
+    @Option(
+        help: ArgumentHelp(
+            "Also write the initial parameters, rank 0's batch and its loss and gradient norm to this directory.",
+            discussion:
+                "model.safetensors, batch.safetensors and step.json: what deploy/bench/pytorch_ddp_small.py "
+                + "--check-against reads to show that it runs the same model on the same batch."),
+        transform: { URL(fileURLWithPath: $0) })
+    var exportStep: URL?
     @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
@@ -52,7 +60,7 @@ struct Bench: ParsableCommand {
         let config = try TrainingSetup.modelConfig(options)
         let report = try BenchRun(
             config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank,
-            recomputesLayers: gradientCheckpointing
+            recomputesLayers: gradientCheckpointing, exportStepTo: comm.isRoot ? exportStep : nil
         )
         .measure(
             peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState,

@@ -110,6 +110,8 @@ struct BenchRun {
     var rank: Int
     /// Gradient checkpointing.
     var recomputesLayers = false
+    /// Where to write the parameters, the batch and its loss (`bench --export-step`), if anywhere.
+    var exportStepTo: URL? = nil
 
     func measure(
         peakGFLOPs: Double?, fullStepOn comm: Communicator?, isSharded: Bool,
@@ -136,6 +138,11 @@ struct BenchRun {
                 times.append(seconds)
                 phases.append(model.phaseSeconds)
             }
+        }
+        if let exportStepTo {  // the parameters are never updated: every step saw the same loss
+            try BenchStepExport.write(
+                to: exportStepTo, model: model, parameters: parameters, gradients: gradients, batch: batch,
+                loss: loss)
         }
         let median = times.sorted()[times.count / 2]
         // Forward + backward's own peak, before the full step adds the optimizer moments.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # dalle-train against PyTorch DDP on the same machine, as a ratio measured in the same run:
 # `small`, batch 8 per process, 2 processes x 1 thread, rounds alternating the two programs.
+# First both sides must show they run the same model: PyTorch loads dalle-train's initial
+# parameters and batch (bench --export-step) and must reproduce its loss and gradient norm.
 # Usage: deploy/bench/compare-pytorch.sh [ROUNDS]   (default 3; needs a release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +24,13 @@ if ! "$python" -c 'import torch' 2>/dev/null; then
     python="$venv/bin/python"
 fi
 
+same=$(mktemp -d /tmp/dalle-train-compare.XXXXXX)
+trap 'rm -rf "$same"' EXIT
+OPENBLAS_NUM_THREADS=1 "$binary" bench --model small --batch-size 8 --steps 1 --warmup 0 --no-full-step \
+    --export-step "$same" >/dev/null
+OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 1 --warmup 0 |
+    grep '^same model'
+
 ours=()
 theirs=()
 for round in $(seq 1 "$rounds"); do
@@ -29,7 +38,8 @@ for round in $(seq 1 "$rounds"); do
     line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 \
         "$binary" bench --model small --batch-size 8 --steps 5 --warmup 1 | grep 'full data-parallel step')
     ours+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
-    line=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --steps 5 --warmup 1 | grep '^all ')
+    line=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 5 \
+        --warmup 1 | grep '^all ')
     theirs+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
     echo "round $round: dalle-train ${ours[-1]} tokens/s, PyTorch DDP ${theirs[-1]} tokens/s," \
         "ratio $(awk -v a="${ours[-1]}" -v b="${theirs[-1]}" 'BEGIN { printf "%.2f", a / b }')"
