@@ -24,7 +24,7 @@ enum BenchStepExport {
         let norm = gradients.buffer.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let summary: [String: Any] = [
             "parameters": model.layout.count, "loss": Double(loss), "gradient_norm": norm,
-            "dropout": model.config.dropout, "weight_decay": 0.01, "learning_rate": 1e-4,
+            "dropout": model.config.dropout,
         ]
         let json = try JSONSerialization.data(
             withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
