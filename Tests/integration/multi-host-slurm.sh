@@ -11,18 +11,18 @@ job=""
 munge=""
 cleanup() {
     [[ -n "$job" ]] && in_host 1 scancel "$job" 2>/dev/null || true
+    # The daemons and munged write their state while they stop: remove $work only after they are gone.
     local daemons=()
     for daemon in slurmctld slurmd-host1 slurmd-host2; do
         [[ -s "$work/$daemon.pid" ]] && daemons+=("$(cat "$work/$daemon.pid")")
     done
-    # The daemons write their state while they stop: remove $work only after they are gone.
+    [[ -n "$munge" ]] && daemons+=("$munge")
     for pid in "${daemons[@]}"; do
         kill "$pid" 2>/dev/null || continue
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     done
-    [[ -n "$munge" ]] && kill "$munge" 2>/dev/null || true
     [[ -n "$holder" ]] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null || true
-    [[ -n "${KEEP_TEST_FILES:-}" ]] || rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
+    [[ -n "${KEEP_TEST_FILES:-}" ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 name=multi-host-slurm

@@ -28,8 +28,6 @@ same=$(mktemp -d /tmp/dalle-train-compare.XXXXXX)
 trap 'rm -rf "$same"' EXIT
 OPENBLAS_NUM_THREADS=1 "$binary" bench --model small --batch-size 8 --steps 1 --warmup 0 --no-full-step \
     --export-step "$same" >/dev/null
-OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 1 --warmup 0 |
-    grep '^same model'
 
 ours=()
 theirs=()
@@ -38,8 +36,11 @@ for round in $(seq 1 "$rounds"); do
     line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 \
         "$binary" bench --model small --batch-size 8 --steps 5 --warmup 1 | grep 'full data-parallel step')
     ours+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
-    line=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 5 \
-        --warmup 1 | grep '^all ')
+    # Every PyTorch run checks the model before it times anything (and stops the script if it differs).
+    output=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 5 \
+        --warmup 1)
+    ((round > 1)) || grep '^same model' <<<"$output"
+    line=$(grep '^all ' <<<"$output")
     theirs+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
     echo "round $round: dalle-train ${ours[-1]} tokens/s, PyTorch DDP ${theirs[-1]} tokens/s," \
         "ratio $(awk -v a="${ours[-1]}" -v b="${theirs[-1]}" 'BEGIN { printf "%.2f", a / b }')"
