@@ -176,7 +176,7 @@ public struct SamplingCheck {
                 size: rows, textLength: config.maxTextLength, imageLength: T, inputIDs: inputIDs,
                 attentionMask: attentionMask, labels: labels, decoderInputIDs: decoderInputs)
             _ = model.forward(parameters: parameters, batch: batch, dropout: nil)
-            return Array(model.logits)
+            return model.logits(parameters: parameters)
         }
         let tfCond = fullForward(ids, mask)
         let empty = ImageTokenGenerator.emptyCaption(textLength: config.maxTextLength)

@@ -1,34 +1,28 @@
-// Mean softmax cross-entropy over all decoder positions and all V_img + 1 classes
-// (optax.softmax_cross_entropy as in dalle-mini's train.py; docs/MODEL.md §4.6). The forward pass
-// also leaves softmax - onehot behind, so backward is only the scale the LM head GEMMs apply.
+// Softmax cross-entropy per row over all V_img + 1 classes (optax.softmax_cross_entropy as in
+// dalle-mini's train.py; docs/MODEL.md §4.6), computed in place over a chunk of logits.
 import Foundation
 
 enum CrossEntropy {
-    /// Returns mean over rows of logsumexp(logits[r]) - logits[r, labels[r]]. Saves `logSumExp` per
-    /// row and overwrites `gradient` with softmax(logits) - onehot(labels): the loss gradient
-    /// d(sum of row losses)/d(logits). Callers scale it (by 1/N for the mean) in the next product,
-    /// as `Linear.backward(scale:)` does.
-    static func forward(
-        logSumExp: UnsafeMutablePointer<Float>,  // (N)
-        gradient: UnsafeMutablePointer<Float>,  // (N, V)
-        logits: UnsafePointer<Float>,  // (N, V)
+    /// Overwrites each row of `logits` with softmax(row) - onehot(label) (the gradient of that
+    /// row's loss) and returns the sum over rows of logsumexp(row) - row[label], in Double, added
+    /// row by row in order onto `total`.
+    static func lossAndGradient(
+        inPlace logits: UnsafeMutablePointer<Float>,  // (N, V)
         labels: UnsafePointer<Int32>,  // (N)
-        rows: Int, classes: Int
-    ) -> Float {
-        var total = 0.0
+        rows: Int, classes: Int, total: Double = 0
+    ) -> Double {
+        var total = total
         for row in 0..<rows {
             let z = logits + row * classes
-            let peak = VectorMath.maximum(z, classes)
-            let e = gradient + row * classes
-            for c in 0..<classes { e[c] = fastExp(z[c] - peak) }
-            let sum = VectorMath.sum(e, classes)
-            VectorMath.scale(e, by: 1 / sum, classes)
             let label = Int(labels[row])
-            e[label] -= 1
-            let lse = peak + Float(log(Double(sum)))
-            logSumExp[row] = lse
-            total += Double(lse - z[label])
+            let target = z[label]
+            let peak = VectorMath.maximum(z, classes)
+            for c in 0..<classes { z[c] = fastExp(z[c] - peak) }
+            let sum = VectorMath.sum(z, classes)
+            VectorMath.scale(z, by: 1 / sum, classes)
+            z[label] -= 1
+            total += Double(peak + Float(log(Double(sum))) - target)
         }
-        return Float(total / Double(rows))
+        return total
     }
 }

@@ -1,23 +1,23 @@
 // The whole-model backward: the forward's layer calls in reverse order.
 
 extension DalleBart {
-    /// Accumulates d(loss)/d(parameters) * gradientScale into `gradients` for the last forward
-    /// (callers zero the gradients once per step; micro-batches accumulate).
+    /// Accumulates d(loss)/d(parameters) * gradientScale into `gradients` for the last forward,
+    /// which must have been given the same `gradients` and `gradientScale` (it did the LM head's
+    /// part). Callers zero the gradients once per step; micro-batches accumulate.
     public func backward(parameters: FlatBuffer, gradients: FlatBuffer, gradientScale: Float) {
         precondition(rows > 0, "backward before forward")
         precondition(parameters.count == layout.count && gradients.count == layout.count)
-        let (S, T, D, V) = (config.maxTextLength, config.imageLength, config.dModel, config.imageClasses)
+        guard let pending = pendingGradient, pending.buffer == gradients.pointer,
+            pending.scale == gradientScale
+        else {
+            preconditionFailure("backward needs a forward given the same gradients and gradient scale")
+        }
+        pendingGradient = nil
+        let (S, T, D) = (config.maxTextLength, config.imageLength, config.dModel)
         let (p, g) = (parameters.pointer, gradients.pointer)
+        // The forward left the head's input gradient in the first stream.
         let buffers = [saved.scratch.gradients.stream.0, saved.scratch.gradients.stream.1]
         var start = Self.now()
-        // saved.dLogits holds softmax - onehot from the forward; the products apply the mean's 1/N.
-        Linear.backward(
-            dInput: buffers[0], dKernel: g + tensors.lmHead, dBias: nil, dOut: saved.dLogits,
-            input: saved.decoder.final.out, kernel: p + tensors.lmHead, rows: rows * T, inputs: D, outputs: V,
-            inputMode: .overwrite, scale: gradientScale / Float(rows * T))
-        phaseSeconds.headBackward = Self.seconds(since: start)
-
-        start = Self.now()
         let decoder = context(isDecoder: true)
         var current = finalNormBackward(
             tensors.decoder, saved.decoder, dOut: buffers[0], spare: buffers[1], rows: rows * T, p: p, g: g)

@@ -1,11 +1,17 @@
 // The whole-model forward (like llm.c's gpt2_forward): embed, encoder layers, final norm,
-// decoder layers, final norm, LM head, cross-entropy. A straight sequence of layer calls.
+// decoder layers, final norm, then the LM head and cross-entropy fused over chunks of rows (which
+// also differentiate the loss when given the gradients). A straight sequence of layer calls.
 import Shards
 
 extension DalleBart {
     /// Forward in training mode (dropout from `dropout`, none when nil); returns the mean loss over
-    /// the rows of `batch` (`batch.size <= batchSize`). Saves what `backward` needs.
-    public func forward(parameters: FlatBuffer, batch: Batch, dropout: DropoutKey?) -> Float {
+    /// the rows of `batch` (`batch.size <= batchSize`). With `gradients`, the LM head's gradients
+    /// are accumulated there (times `gradientScale`) and what `backward` needs is saved; `backward`
+    /// then completes the gradient with the same buffer and scale.
+    public func forward(
+        parameters: FlatBuffer, batch: Batch, dropout: DropoutKey?, gradients: FlatBuffer? = nil,
+        gradientScale: Float = 1
+    ) -> Float {
         precondition(
             parameters.count == layout.count,
             "parameters hold \(parameters.count) Floats, layout \(layout.count)")
@@ -55,14 +61,21 @@ extension DalleBart {
         phaseSeconds.decoderForward = Self.seconds(since: start)
 
         start = Self.now()
-        Linear.forward(
-            out: saved.logits, input: saved.decoder.final.out, kernel: p + tensors.lmHead, bias: nil,
-            rows: rows * T,
-            inputs: D, outputs: V)
-        let loss = CrossEntropy.forward(
-            logSumExp: saved.logSumExp, gradient: saved.dLogits, logits: saved.logits, labels: labels,
-            rows: rows * T, classes: V)
-        phaseSeconds.headForward = Self.seconds(since: start)
+        if let gradients {
+            precondition(gradients.count == layout.count, "gradients hold \(gradients.count) Floats")
+        }
+        // The head's input gradient goes where backward starts: the first gradient stream.
+        let head = gradients.map {
+            HeadGradients(
+                dHidden: saved.scratch.gradients.stream.0, dKernel: $0.pointer + tensors.lmHead,
+                scale: gradientScale / Float(rows * T))
+        }
+        let loss = LanguageModelHead.forward(
+            hidden: saved.decoder.final.out, kernel: p + tensors.lmHead, labels: labels,
+            chunk: saved.headChunk,
+            rows: rows * T, channels: D, classes: V, gradients: head)
+        pendingGradient = gradients.map { (buffer: $0.pointer, scale: gradientScale) }
+        phaseSeconds.head = Self.seconds(since: start)
         return loss
     }
 

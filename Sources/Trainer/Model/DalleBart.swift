@@ -12,8 +12,8 @@ public struct PhaseSeconds: Sendable, Equatable {
     public var embeddingsForward = 0.0
     public var encoderForward = 0.0
     public var decoderForward = 0.0
-    public var headForward = 0.0
-    public var headBackward = 0.0
+    /// The LM head and loss, with their backward when the forward was given gradients.
+    public var head = 0.0
     public var decoderBackward = 0.0
     public var encoderBackward = 0.0
     public var embeddingsBackward = 0.0
@@ -24,8 +24,8 @@ public struct PhaseSeconds: Sendable, Equatable {
     public var named: [(name: String, seconds: Double)] {
         [
             ("embeddings forward", embeddingsForward), ("encoder forward", encoderForward),
-            ("decoder forward", decoderForward), ("lm head + loss forward", headForward),
-            ("lm head + loss backward", headBackward), ("decoder backward", decoderBackward),
+            ("decoder forward", decoderForward), ("lm head + loss, forward and backward", head),
+            ("decoder backward", decoderBackward),
             ("encoder backward", encoderBackward), ("embeddings backward", embeddingsBackward),
         ]
     }
@@ -46,6 +46,8 @@ public final class DalleBart {
     let labels: UnsafeMutablePointer<Int32>  // (B, T)
     var rows = 0
     var dropoutKey: DropoutKey?
+    /// The gradients and scale the last forward started (its LM head part), until backward.
+    var pendingGradient: (buffer: UnsafeMutablePointer<Float>, scale: Float)?
     let residualGains: (encoder: Float, decoder: Float)
     /// Set for weights loaded from float16 tensors (`ModelDirectory.ImportSummary.embeddingsInFloat16`):
     /// the embedding lookups are then rounded to float16 as dalle-mini computes them (its `nn.Embed`
@@ -106,9 +108,19 @@ public final class DalleBart {
     /// Floats held by the activation arena (saved activations and backward scratch).
     public var activationCount: Int { arena.count }
 
-    /// (B, T, Vi + 1) logits of the last forward (rows of the last batch only).
-    public var logits: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: saved.logits, count: rows * config.imageLength * config.imageClasses)
+    /// (B, T, Vi + 1) logits of the last forward (rows of the last batch only), recomputed from its
+    /// decoder output: training never holds them all at once.
+    public func logits(parameters: FlatBuffer) -> [Float] {
+        precondition(parameters.count == layout.count)
+        let (N, D, V) = (rows * config.imageLength, config.dModel, config.imageClasses)
+        var out = [Float](repeating: 0, count: N * V)
+        out.withUnsafeMutableBufferPointer {
+            Linear.forward(
+                out: $0.baseAddress!, input: saved.decoder.final.out,
+                kernel: parameters.pointer + tensors.lmHead,
+                bias: nil, rows: N, inputs: D, outputs: V)
+        }
+        return out
     }
 
     func context(isDecoder: Bool) -> StackContext {

@@ -81,9 +81,8 @@ struct GradientScratch {
 struct ModelActivations {
     var encoder: StackActivations
     var decoder: StackActivations
-    var logits: UnsafeMutablePointer<Float>  // (B*T, Vi+1)
-    var dLogits: UnsafeMutablePointer<Float>  // (B*T, Vi+1)
-    var logSumExp: UnsafeMutablePointer<Float>  // (B*T)
+    /// One chunk of the fused LM head's logits (LanguageModelHead), in the backward scratch.
+    var headChunk: UnsafeMutablePointer<Float>
     var keyMask: UnsafeMutablePointer<Float>  // (B, S) 1 for real text tokens
     var scratch: BackwardScratch
 
@@ -188,10 +187,16 @@ struct ModelActivations {
         }
         encoder = stack(tensors.encoder, length: S, isDecoder: false)
         decoder = stack(tensors.decoder, length: T, isDecoder: true)
-        logits = arena.take(B * T * config.imageClasses)
-        dLogits = arena.take(B * T * config.imageClasses)
-        logSumExp = arena.take(B * T)
         keyMask = arena.take(B * S)
+        let gradients = GradientScratch { arena.take(maxRows * D) }
+        let dEncoder = arena.take(B * S * D)
+        // The head's logits chunk is live only at the end of the forward, the layers' backward
+        // scratch only in backward: they share memory (the head writes its input gradient to
+        // `gradients`, outside it).
+        let scratchStart = arena.used
+        headChunk = arena.take(LanguageModelHead.chunkCount(rows: B * T, classes: config.imageClasses))
+        let headEnd = arena.used
+        arena.rewind(to: scratchStart)
         let attentionScratch = AttentionScratch(
             dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
             dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
@@ -201,9 +206,9 @@ struct ModelActivations {
             hiddenPre: arena.take(maxRows * maxWidth), linear: arena.take(maxRows * maxWidth),
             dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
             normed: arena.take(maxRows * D))
-        let gradients = GradientScratch { arena.take(maxRows * D) }
+        arena.advance(to: headEnd)
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,
-            dEncoder: arena.take(B * S * D), droppedProbabilities: dropped)
+            dEncoder: dEncoder, droppedProbabilities: dropped)
     }
 }

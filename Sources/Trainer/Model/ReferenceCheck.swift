@@ -98,15 +98,16 @@ public struct ReferenceCheck {
         try model.layout.load(contentsOf: file("grads.safetensors"), into: reference)
         let referenceLogits = try SafeTensorsFile(contentsOf: file("logits.safetensors")).floats("logits")
 
-        self.loss = Double(model.forward(parameters: parameters, batch: batch, dropout: nil))
-        let logits = model.logits
+        let gradients = FlatBuffer(count: model.layout.count)
+        self.loss = Double(
+            model.forward(parameters: parameters, batch: batch, dropout: nil, gradients: gradients))
+        let logits = model.logits(parameters: parameters)
         guard referenceLogits.count == logits.count else {
             throw ReferenceCheckError.malformed(
                 path: directory.appendingPathComponent("logits.safetensors").path,
                 reason: "\(referenceLogits.count) logits, the model produces \(logits.count)")
         }
         logitsMaxDifference = zip(logits, referenceLogits).map { abs($0 - $1) }.max() ?? 0
-        let gradients = FlatBuffer(count: model.layout.count)
         model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
         self.gradients = Self.compare(
             gradients, reference, layout: model.layout, floor: tolerances.gradientFloor)

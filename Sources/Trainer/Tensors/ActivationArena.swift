@@ -23,6 +23,10 @@ struct ArenaBuilder {
         used = mark
     }
 
+    /// Skips ahead to `mark` when it lies beyond `used` (the end of the larger of two slice sets
+    /// that share memory after a `rewind`).
+    mutating func advance(to mark: Int) { used = max(used, mark) }
+
     /// Saved values of a norm site over (rows, width); `out` is `input` when the norm is not applied.
     mutating func norm(
         _ tensors: NormTensors, rows: Int, width: Int, input: UnsafeMutablePointer<Float>,

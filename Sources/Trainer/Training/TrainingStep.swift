@@ -14,7 +14,9 @@ public struct TrainingStep {
         gradientScale: Float, timer: inout PhaseTimer
     ) -> Float {
         let loss = timer.measure(.forward) {
-            model.forward(parameters: parameters, batch: batch, dropout: dropout)
+            model.forward(
+                parameters: parameters, batch: batch, dropout: dropout, gradients: gradients,
+                gradientScale: gradientScale)
         }
         timer.measure(.backward) {
             model.backward(parameters: parameters, gradients: gradients, gradientScale: gradientScale)

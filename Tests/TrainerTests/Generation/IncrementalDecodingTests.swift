@@ -72,7 +72,7 @@ struct IncrementalDecodingTests {
                 labels: sequences.flatMap { $0.dropFirst() },
                 decoderInputIDs: sequences.flatMap { $0.dropLast() })
             _ = model.forward(parameters: parameters, batch: batch, dropout: nil)
-            return Array(model.logits)
+            return model.logits(parameters: parameters)
         }
         let rowIDs = requests.flatMap { ids[$0.prompt * S..<($0.prompt + 1) * S] }
         let rowMask = requests.flatMap { mask[$0.prompt * S..<($0.prompt + 1) * S] }

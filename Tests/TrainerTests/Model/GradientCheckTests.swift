@@ -130,7 +130,7 @@ struct GradientCheckTests {
         // Move scales, biases and head scales off their 1/0 init so their gradients are generic.
         for i in 0..<parameters.count { parameters.pointer[i] += 0.05 * Float(sin(Double(i) * 1.7)) }
         let gradients = FlatBuffer(count: model.layout.count)
-        _ = model.forward(parameters: parameters, batch: batch, dropout: key)
+        _ = model.forward(parameters: parameters, batch: batch, dropout: key, gradients: gradients)
         model.backward(parameters: parameters, gradients: gradients, gradientScale: 1)
         // Small enough for the relu/smelu kinks, large enough for Float round-off (~1e-6 / 2h).
         let h: Float = 3e-3
