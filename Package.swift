@@ -52,7 +52,10 @@ let package = Package(
         .executableTarget(
             name: "dalle-train-fuzz", dependencies: ["Shards", "Trainer"], path: "Sources/fuzz"),
 
-        .target(name: "TestSupport", dependencies: ["Collective"], path: "Tests/TestSupport"),
+        // Test binaries run OpenBLAS on one thread, as the ranks do (a C constructor).
+        .target(name: "TestBLASThreads", dependencies: ["CBLAS"], path: "Tests/TestBLASThreads"),
+        .target(
+            name: "TestSupport", dependencies: ["Collective", "TestBLASThreads"], path: "Tests/TestSupport"),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Shards", "Collective", "TestSupport"]),

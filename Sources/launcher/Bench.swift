@@ -43,11 +43,17 @@ struct Bench: ParsableCommand {
                 + "--check-against reads to show that it runs the same model on the same batch."),
         transform: { URL(fileURLWithPath: $0) })
     var exportStep: URL?
+    @Option(
+        help:
+            "Threads per rank (train's --threads; default: SLURM_CPUS_PER_TASK, OPENBLAS_NUM_THREADS or the rank's cores)."
+    )
+    var threads: Int?
     @OptionGroup var optimizer: OptimizerFlags
 
     func validate() throws {
-        guard batchSize > 0, steps > 0, warmup >= 0 else {
-            throw ValidationError("--batch-size and --steps must be positive, --warmup non-negative")
+        guard batchSize > 0, steps > 0, warmup >= 0, threads.map({ $0 > 0 }) ?? true else {
+            throw ValidationError(
+                "--batch-size, --steps and --threads must be positive, --warmup non-negative")
         }
     }
 
@@ -58,13 +64,16 @@ struct Bench: ParsableCommand {
         options.weightDecay = 0.01
         optimizer.apply(to: &options)
         let config = try TrainingSetup.modelConfig(options)
-        let report = try BenchRun(
-            config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank,
-            recomputesLayers: gradientCheckpointing, exportStepTo: comm.isRoot ? exportStep : nil
-        )
-        .measure(
-            peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState,
-            optimizer: options.optimizerSettings)
+        let threadCount = RankThreads.resolve(requested: threads, localRanks: TrainingSetup.ranksOnThisNode())
+        let report = try RankThreads.withPool(threads: threadCount) {
+            try BenchRun(
+                config: config, batchSize: batchSize, steps: steps, warmup: warmup, rank: comm.rank,
+                recomputesLayers: gradientCheckpointing, exportStepTo: comm.isRoot ? exportStep : nil
+            )
+            .measure(
+                peakGFLOPs: peakGflops, fullStepOn: fullStep ? comm : nil, isSharded: shardOptimizerState,
+                optimizer: options.optimizerSettings)
+        }
         let gathered = try comm.gather(Array(try JSONEncoder().encode(report)))
         if comm.isRoot {
             let reports = try gathered.map { try JSONDecoder().decode(BenchReport.self, from: Data($0)) }

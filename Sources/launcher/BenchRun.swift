@@ -8,7 +8,8 @@ import Trainer
 struct BenchReport: Codable {
     var rank: Int
     var blasCore: String
-    var blasThreads: Int
+    /// Threads of the rank (`--threads`); OpenBLAS runs each call on one of them.
+    var threads: Int
     var parameters: Int
     var batchSize: Int
     var medianStepSeconds: Double
@@ -56,8 +57,8 @@ struct BenchSummary: Codable {
             lines.append(
                 String(
                     format:
-                        "rank %d: OpenBLAS %@ x%d | %@ %.1fM params, batch %d | median step %.3f s | %.0f decoder tokens/s | %.1f GFLOP/step | %.1f GFLOP/s | MFU %.1f%% of %.0f GFLOP/s (%@; sgemm reaches %.0f) | peak RSS %.0f MiB | loss %.4f",
-                    r.rank, r.blasCore, r.blasThreads, model, Double(r.parameters) / 1e6, r.batchSize,
+                        "rank %d: OpenBLAS %@, %d thread(s) | %@ %.1fM params, batch %d | median step %.3f s | %.0f decoder tokens/s | %.1f GFLOP/step | %.1f GFLOP/s | MFU %.1f%% of %.0f GFLOP/s (%@; sgemm reaches %.0f) | peak RSS %.0f MiB | loss %.4f",
+                    r.rank, r.blasCore, r.threads, model, Double(r.parameters) / 1e6, r.batchSize,
                     r.medianStepSeconds, r.decoderTokensPerSecond, r.gflopPerStep, r.achievedGFLOPs,
                     r.mfu * 100,
                     r.peakGFLOPs, r.peakSource, r.sgemmGFLOPs, r.peakResidentMebibytes, r.loss))
@@ -153,14 +154,15 @@ struct BenchRun {
                 optimizer: optimizer)
         }
         let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
-        let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak()
+        let threads = WorkerPool.current.threadCount
+        let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak(threads: threads)
         var medianPhases: [String: Double] = [:]
         for (index, entry) in PhaseSeconds().named.enumerated() {
             let values = phases.map { $0.named[index].seconds }.sorted()
             medianPhases[entry.name] = values[values.count / 2]
         }
         return BenchReport(
-            rank: rank, blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threadCount,
+            rank: rank, blasCore: BLASInfo.coreName, threads: threads,
             parameters: model.layout.count, batchSize: batchSize, medianStepSeconds: median,
             stepSeconds: times,
             decoderTokensPerSecond: Double(batchSize * config.imageLength) / median,
@@ -212,8 +214,10 @@ struct BenchRun {
     }
 
     /// The FP32 FMA peak of one core, measured by a register-only FMA loop (PeakFLOPs).
-    static func measuredPeak() -> (Double, String) {
+    /// The FMA loop's peak of one core, times the rank's threads.
+    static func measuredPeak(threads: Int) -> (Double, String) {
         let peak = PeakFLOPs.measure()
-        return (peak.gflops, "measured \(peak.instructionSet) FMA loop")
+        let cores = threads > 1 ? " x \(threads) threads" : ""
+        return (peak.gflops * Double(threads), "measured \(peak.instructionSet) FMA loop\(cores)")
     }
 }

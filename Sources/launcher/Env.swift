@@ -46,7 +46,8 @@ struct RankEnvironment: Codable {
     var mpiVersion: String
     var threadLevel: String
     var blasCore: String
-    var blasThreads: Int
+    /// Threads `train` would run on this rank without --threads (`RankThreads.resolve`).
+    var threads: Int
     var cores: Int
     var cpuHasAVX512: Bool
     var coreTypeOverride: String?
@@ -63,7 +64,8 @@ struct RankEnvironment: Codable {
             mpiVersion: Communicator.libraryVersion().split(separator: ",").first.map(String.init)
                 ?? "unknown",
             threadLevel: comm.threadLevel.rawValue, blasCore: BLASInfo.coreName,
-            blasThreads: BLASInfo.threadCount, cores: ProcessInfo.processInfo.activeProcessorCount,
+            threads: RankThreads.resolve(requested: nil, localRanks: TrainingSetup.ranksOnThisNode()),
+            cores: ProcessInfo.processInfo.activeProcessorCount,
             cpuHasAVX512: cpuFlags().contains("avx512f"),
             coreTypeOverride: environment["OPENBLAS_CORETYPE"],
             slurm: environment.filter { slurmKeys.contains($0.key) })
@@ -71,7 +73,7 @@ struct RankEnvironment: Codable {
 
     var line: String {
         var text = "rank \(rank)/\(worldSize) host \(host) | \(mpiVersion), \(threadLevel)"
-        text += " | OpenBLAS \(blasCore) x\(blasThreads) thread(s), \(cores) core(s)"
+        text += " | OpenBLAS \(blasCore), \(threads) thread(s) per rank, \(cores) core(s)"
         if !slurm.isEmpty {
             text +=
                 " | "
@@ -84,12 +86,12 @@ struct RankEnvironment: Codable {
     static func warnings(for reports: [RankEnvironment]) -> [String] {
         var warnings: [String] = []
         for (host, ranks) in Dictionary(grouping: reports, by: \.host).sorted(by: { $0.key < $1.key }) {
-            let threads = ranks.map(\.blasThreads).reduce(0, +)
+            let threads = ranks.map(\.threads).reduce(0, +)
             let cores = ranks.first?.cores ?? 0
             if threads > cores {
                 warnings.append(
-                    "host \(host): \(ranks.count) rank(s) x OpenBLAS threads = \(threads) > \(cores) cores; "
-                        + "set OPENBLAS_NUM_THREADS=\(max(1, cores / ranks.count)) (threads x ranks <= cores)"
+                    "host \(host): \(ranks.count) rank(s) x threads = \(threads) > \(cores) cores; "
+                        + "pass --threads \(max(1, cores / ranks.count)) (threads x ranks <= cores)"
                 )
             }
         }

@@ -45,24 +45,18 @@ struct Train: ParsableCommand {
             throw SelfCheckError(description: "failing on purpose (--fail-on-last-rank)")
         }
         StopSignals.install()
-        BLASThreads.configure()
-        let loop = try TrainingLoop.prepare(comm: comm, options: try resolve())
-        switch try loop.run() {
+        var options = try resolve()
+        let threads = RankThreads.resolve(
+            requested: options.threads, localRanks: TrainingSetup.ranksOnThisNode())
+        options.threads = threads
+        let outcome = try RankThreads.withPool(threads: threads) {
+            try TrainingLoop.prepare(comm: comm, options: options).run()
+        }
+        switch outcome {
         case .finished, .paused:
             return
         case .stoppedBySignal:
             throw ExitCode(StopSignals.checkpointedExitStatus)
         }
-    }
-}
-
-/// OpenBLAS threads per rank: `OPENBLAS_NUM_THREADS` when set, else the cores divided among
-/// the ranks on this host (threads x ranks <= cores).
-enum BLASThreads {
-    static func configure() {
-        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil { return }
-        let localRanks = TrainingSetup.ranksOnThisNode()
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        BLASInfo.setThreadCount(max(1, cores / max(1, localRanks)))
     }
 }

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # dalle-train against PyTorch DDP on the same machine, as a ratio measured in the same run:
-# `small`, batch 8 per process, 2 processes x 1 thread, rounds alternating the two programs.
-# First both sides must show they run the same model: PyTorch loads dalle-train's initial
-# parameters and batch (bench --export-step) and must reproduce its loss and gradient norm.
-# Usage: deploy/bench/compare-pytorch.sh [ROUNDS]   (default 3; needs a release build)
+# `small`, rounds alternating the two programs. LAYOUT 2x1 (default): 2 processes x 1 thread,
+# batch 8 each; 1x2: one process with 2 threads (dalle-train --threads 2, torch 2 intra-op
+# threads), batch 16. First both sides must show they run the same model: PyTorch loads
+# dalle-train's initial parameters and batch (bench --export-step) and must reproduce its loss
+# and gradient norm.
+# Usage: deploy/bench/compare-pytorch.sh [ROUNDS [LAYOUT]]   (default 3 2x1; needs a release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-3}"
+layout="${2:-2x1}"
+case "$layout" in
+2x1) processes=2 threads=1 batch=8 ;;
+1x2) processes=1 threads=2 batch=16 ;;
+*) echo "LAYOUT must be 2x1 or 1x2, not $layout" >&2; exit 2 ;;
+esac
 source deploy/mpi-env.sh
 binary=.build/release/dalle-train
 [[ -x "$binary" ]] || { echo "build first: swift build -c release --product dalle-train" >&2; exit 1; }
@@ -26,19 +34,24 @@ fi
 
 same=$(mktemp -d /tmp/dalle-train-compare.XXXXXX)
 trap 'rm -rf "$same"' EXIT
-OPENBLAS_NUM_THREADS=1 "$binary" bench --model small --batch-size 8 --steps 1 --warmup 0 --no-full-step \
+"$binary" bench --model small --batch-size "$batch" --threads 1 --steps 1 --warmup 0 --no-full-step \
     --export-step "$same" >/dev/null
 
 ours=()
 theirs=()
 for round in $(seq 1 "$rounds"); do
     # The benchmark command of docs/PERFORMANCE.md (OpenBLAS picks its kernels itself).
-    line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 \
-        "$binary" bench --model small --batch-size 8 --steps 5 --warmup 1 | grep 'full data-parallel step')
-    ours+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
+    if ((processes > 1)); then
+        line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np "$processes" "$binary" bench --model small \
+            --batch-size "$batch" --threads "$threads" --steps 5 --warmup 1 | grep 'full data-parallel step')
+    else
+        line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$binary" bench --model small --batch-size "$batch" \
+            --threads "$threads" --steps 5 --warmup 1 | grep 'full step (forward')
+    fi
+    ours+=("$(grep -oE '[0-9]+ (decoder )?tokens/s' <<<"$line" | tail -1 | cut -d' ' -f1)")
     # Every PyTorch run checks the model before it times anything (and stops the script if it differs).
-    output=$(OMP_NUM_THREADS=1 "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" --steps 5 \
-        --warmup 1)
+    output=$(OMP_NUM_THREADS="$threads" "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" \
+        --processes "$processes" --threads "$threads" --batch-size "$batch" --steps 5 --warmup 1)
     ((round > 1)) || grep '^same model' <<<"$output"
     line=$(grep '^all ' <<<"$output")
     theirs+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
@@ -48,5 +61,5 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 a=$(median "${ours[@]}")
 b=$(median "${theirs[@]}")
-echo "median over $rounds rounds: dalle-train $a, PyTorch DDP $b decoder tokens/s (2 processes x 1 thread," \
-    "batch 8 each): ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+echo "median over $rounds rounds: dalle-train $a, PyTorch DDP $b decoder tokens/s ($processes process(es) x" \
+    "$threads thread(s), batch $batch each): ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"

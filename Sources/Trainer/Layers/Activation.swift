@@ -29,13 +29,16 @@ enum Activation {
         inputThenSlope x: UnsafeMutablePointer<Float>,  // (count)
         count: Int
     ) {
-        switch kind {
-        case .gelu: evaluate(out, x, count) { gelu($0) }
-        case .geluNew: evaluate(out, x, count) { geluTanh($0) }
-        case .relu: evaluate(out, x, count) { $0 > 0 ? ($0, 1) : (0, 0) }
-        case .silu, .swish: evaluate(out, x, count) { sigmoidLinear($0, 1) }
-        case .quickGelu: evaluate(out, x, count) { sigmoidLinear($0, 1.702) }
-        case .smelu: evaluate(out, x, count) { smelu($0) }
+        WorkerPool.current.forEachRange(count) { range in
+            let (out, x, count) = (out + range.lowerBound, x + range.lowerBound, range.count)
+            switch kind {
+            case .gelu: evaluate(out, x, count) { gelu($0) }
+            case .geluNew: evaluate(out, x, count) { geluTanh($0) }
+            case .relu: evaluate(out, x, count) { $0 > 0 ? ($0, 1) : (0, 0) }
+            case .silu, .swish: evaluate(out, x, count) { sigmoidLinear($0, 1) }
+            case .quickGelu: evaluate(out, x, count) { sigmoidLinear($0, 1.702) }
+            case .smelu: evaluate(out, x, count) { smelu($0) }
+            }
         }
     }
 

@@ -8,7 +8,7 @@ struct AttentionScratch {
     var dValue: UnsafeMutablePointer<Float>  // (B*Tk, D)
     var dProjection: UnsafeMutablePointer<Float>  // (B*Tq, D)
     var dScaled: UnsafeMutablePointer<Float>  // (B*Tq, D)
-    var dScores: UnsafeMutablePointer<Float>  // (Tq, Tk)
+    var dScores: HeadScratch  // (Tq, Tk) per thread
 }
 
 extension Attention {
@@ -55,44 +55,45 @@ extension Attention {
         // overwrite (beta 0) and the earlier blocks, which see fewer keys, accumulate.
         let last = (Tq - 1) / block * block
         let blocks = stride(from: last, through: 0, by: -block)
-        for b in 0..<shape.batch {
-            for h in 0..<H {
-                let probabilities = saved.probabilities + (b * H + h) * Tq * Tk
-                let (dC, v) = (dContext + b * Tq * D + h * K, saved.value + b * Tk * D + h * K)
-                let (q, k) = (saved.queryUnit + b * Tq * D + h * K, saved.keyUnit + b * Tk * D + h * K)
-                let (dQ, dK, dV) = (
-                    scratch.dQuery + b * Tq * D + h * K, scratch.dKey + b * Tk * D + h * K,
-                    scratch.dValue + b * Tk * D + h * K
-                )
-                var used = UnsafePointer(probabilities)
-                if let dropout {
-                    dropout.apply(out: saved.dropped, input: probabilities, count: Tq * Tk)
-                    used = UnsafePointer(saved.dropped)
-                }
-                // dV = P'ᵀ dC, dP' = dC Vᵀ (masked keys: never computed, zeroed by softmaxBackward).
-                for first in blocks {
-                    let rows = min(block, Tq - first)
-                    let keys = shape.visibleKeys(queriesBelow: first + rows)
-                    Linear.product(
-                        rows: keys, columns: K, inner: rows, a: used + first * Tk, lda: Tk, b: dC + first * D,
-                        ldb: D, c: dV, ldc: D, transposeA: true, beta: first == last ? 0 : 1)
-                    Linear.product(
-                        rows: rows, columns: keys, inner: K, a: dC + first * D, lda: D, b: v, ldb: D,
-                        c: scratch.dScores + first * Tk, ldc: Tk, transposeB: true)
-                }
-                if let dropout { dropout.apply(out: scratch.dScores, input: scratch.dScores, count: Tq * Tk) }
-                softmaxBackward(scratch.dScores, probabilities: probabilities, shape: shape)
-                for first in blocks {
-                    let rows = min(block, Tq - first)
-                    let keys = shape.visibleKeys(queriesBelow: first + rows)
-                    let dS = scratch.dScores + first * Tk
-                    Linear.product(
-                        rows: rows, columns: K, inner: keys, a: dS, lda: Tk, b: k, ldb: D, c: dQ + first * D,
-                        ldc: D, alpha: shape.scoreScale)
-                    Linear.product(
-                        rows: keys, columns: K, inner: rows, a: dS, lda: Tk, b: q + first * D, ldb: D, c: dK,
-                        ldc: D, transposeA: true, alpha: shape.scoreScale, beta: first == last ? 0 : 1)
-                }
+        HeadScratch.forEachHead(batch: shape.batch, heads: H, threads: scratch.dScores.threads) {
+            b, h, thread in
+            let dScores = scratch.dScores.of(thread: thread)
+            let probabilities = saved.probabilities + (b * H + h) * Tq * Tk
+            let (dC, v) = (dContext + b * Tq * D + h * K, saved.value + b * Tk * D + h * K)
+            let (q, k) = (saved.queryUnit + b * Tq * D + h * K, saved.keyUnit + b * Tk * D + h * K)
+            let (dQ, dK, dV) = (
+                scratch.dQuery + b * Tq * D + h * K, scratch.dKey + b * Tk * D + h * K,
+                scratch.dValue + b * Tk * D + h * K
+            )
+            var used = UnsafePointer(probabilities)
+            if let dropout {
+                let dropped = saved.dropped.of(thread: thread)
+                dropout.apply(out: dropped, input: probabilities, count: Tq * Tk)
+                used = UnsafePointer(dropped)
+            }
+            // dV = P'ᵀ dC, dP' = dC Vᵀ (masked keys: never computed, zeroed by softmaxBackward).
+            for first in blocks {
+                let rows = min(block, Tq - first)
+                let keys = shape.visibleKeys(queriesBelow: first + rows)
+                Linear.product(
+                    rows: keys, columns: K, inner: rows, a: used + first * Tk, lda: Tk, b: dC + first * D,
+                    ldb: D, c: dV, ldc: D, transposeA: true, beta: first == last ? 0 : 1)
+                Linear.product(
+                    rows: rows, columns: keys, inner: K, a: dC + first * D, lda: D, b: v, ldb: D,
+                    c: dScores + first * Tk, ldc: Tk, transposeB: true)
+            }
+            if let dropout { dropout.apply(out: dScores, input: dScores, count: Tq * Tk) }
+            softmaxBackward(dScores, probabilities: probabilities, shape: shape)
+            for first in blocks {
+                let rows = min(block, Tq - first)
+                let keys = shape.visibleKeys(queriesBelow: first + rows)
+                let dS = dScores + first * Tk
+                Linear.product(
+                    rows: rows, columns: K, inner: keys, a: dS, lda: Tk, b: k, ldb: D, c: dQ + first * D,
+                    ldc: D, alpha: shape.scoreScale)
+                Linear.product(
+                    rows: keys, columns: K, inner: rows, a: dS, lda: Tk, b: q + first * D, ldb: D, c: dK,
+                    ldc: D, transposeA: true, alpha: shape.scoreScale, beta: first == last ? 0 : 1)
             }
         }
         if shape.cosineTau != nil {

@@ -67,7 +67,31 @@ struct AttentionActivations {
     var context: UnsafeMutablePointer<Float>  // (B*Tq, D) merged heads
     var scaled: UnsafeMutablePointer<Float>  // (B*Tq, D) context * head_scale; else context
     var mid: NormActivations  // mid_layernorm of `scaled`; out aliases `scaled` when absent
-    var dropped: UnsafeMutablePointer<Float>  // (Tq, Tk) scratch: probabilities after dropout
+    var dropped: HeadScratch  // (Tq, Tk) per thread: probabilities after dropout
+}
+
+/// One (Tq, Tk) scratch matrix per thread for the per-head loops, which run one (batch, head)
+/// pair per part on the rank's threads.
+struct HeadScratch {
+    let base: UnsafeMutablePointer<Float>
+    /// Floats per thread.
+    let stride: Int
+    let threads: Int
+
+    func of(thread: Int) -> UnsafeMutablePointer<Float> { base + thread * stride }
+
+    /// Runs `body(b, h, thread)` for every (batch row, head) pair: on the current pool when it
+    /// has no more threads than this scratch, else here in order (the same results either way).
+    static func forEachHead(
+        batch: Int, heads: Int, threads: Int, _ body: (_ b: Int, _ h: Int, _ thread: Int) -> Void
+    ) {
+        let pool = WorkerPool.current
+        guard pool.threadCount <= threads else {
+            for index in 0..<batch * heads { body(index / heads, index % heads, 0) }
+            return
+        }
+        pool.run(parts: batch * heads) { index, thread in body(index / heads, index % heads, thread) }
+    }
 }
 
 enum Attention {
@@ -104,31 +128,31 @@ enum Attention {
         }
         precondition(!shape.isCausal || Tq == Tk, "causal attention needs as many queries as keys")
         let block = shape.queryBlock
-        for b in 0..<shape.batch {
-            for h in 0..<H {
-                // Scores of masked keys are never computed: softmax writes their 0.
-                let scores = saved.probabilities + (b * H + h) * Tq * Tk
-                for first in stride(from: 0, to: Tq, by: block) {
-                    let rows = min(block, Tq - first)
-                    Linear.product(
-                        rows: rows, columns: shape.visibleKeys(queriesBelow: first + rows), inner: K,
-                        a: saved.queryUnit + (b * Tq + first) * D + h * K, lda: D,
-                        b: saved.keyUnit + b * Tk * D + h * K, ldb: D, c: scores + first * Tk, ldc: Tk,
-                        transposeB: true, alpha: shape.scoreScale)
-                }
-                softmax(scores, keyMask: keyMask.map { $0 + b * Tk }, shape: shape)
-                var used = UnsafePointer(scores)
-                if let dropout {
-                    dropout.apply(out: saved.dropped, input: scores, count: Tq * Tk)
-                    used = UnsafePointer(saved.dropped)
-                }
-                for first in stride(from: 0, to: Tq, by: block) {
-                    let rows = min(block, Tq - first)
-                    Linear.product(
-                        rows: rows, columns: K, inner: shape.visibleKeys(queriesBelow: first + rows),
-                        a: used + first * Tk, lda: Tk, b: saved.value + b * Tk * D + h * K, ldb: D,
-                        c: saved.context + (b * Tq + first) * D + h * K, ldc: D)
-                }
+        HeadScratch.forEachHead(batch: shape.batch, heads: H, threads: saved.dropped.threads) {
+            b, h, thread in
+            // Scores of masked keys are never computed: softmax writes their 0.
+            let scores = saved.probabilities + (b * H + h) * Tq * Tk
+            for first in stride(from: 0, to: Tq, by: block) {
+                let rows = min(block, Tq - first)
+                Linear.product(
+                    rows: rows, columns: shape.visibleKeys(queriesBelow: first + rows), inner: K,
+                    a: saved.queryUnit + (b * Tq + first) * D + h * K, lda: D,
+                    b: saved.keyUnit + b * Tk * D + h * K, ldb: D, c: scores + first * Tk, ldc: Tk,
+                    transposeB: true, alpha: shape.scoreScale)
+            }
+            softmax(scores, keyMask: keyMask.map { $0 + b * Tk }, shape: shape)
+            var used = UnsafePointer(scores)
+            if let dropout {
+                let dropped = saved.dropped.of(thread: thread)
+                dropout.apply(out: dropped, input: scores, count: Tq * Tk)
+                used = UnsafePointer(dropped)
+            }
+            for first in stride(from: 0, to: Tq, by: block) {
+                let rows = min(block, Tq - first)
+                Linear.product(
+                    rows: rows, columns: K, inner: shape.visibleKeys(queriesBelow: first + rows),
+                    a: used + first * Tk, lda: Tk, b: saved.value + b * Tk * D + h * K, ldb: D,
+                    c: saved.context + (b * Tq + first) * D + h * K, ldc: D)
             }
         }
         if let headScale = weights.headScale {

@@ -17,12 +17,12 @@ enum LanguageModelHead {
 
     /// Floats of the chunk buffer for up to `rows` rows.
     static func chunkCount(rows: Int, classes: Int, chunkRows: Int = chunkRows) -> Int {
-        min(rows, chunkRows) * classes
+        min(rows, chunkRows) * (classes + 1)
     }
 
     /// Returns the mean over rows of the cross-entropy of hidden · kernel against `labels`; with
     /// `gradients`, also its gradients (as `HeadGradients` describes). `chunk` holds
-    /// `chunkCount(rows:classes:chunkRows:)` floats.
+    /// `chunkCount(rows:classes:chunkRows:)` floats: a chunk's logits, then its rows' losses.
     static func forward(
         hidden: UnsafePointer<Float>,  // (N, D)
         kernel: UnsafePointer<Float>,  // (D, V)
@@ -38,7 +38,8 @@ enum LanguageModelHead {
             Linear.forward(
                 out: chunk, input: input, kernel: kernel, bias: nil, rows: n, inputs: D, outputs: V)
             total = CrossEntropy.lossAndGradient(
-                inPlace: chunk, labels: labels + first, rows: n, classes: V, total: total)
+                inPlace: chunk, labels: labels + first, losses: chunk + n * V, rows: n, classes: V,
+                total: total)
             guard let gradients else { continue }
             Linear.backward(
                 dInput: gradients.dHidden + first * D, dKernel: gradients.dKernel, dBias: nil, dOut: chunk,

@@ -17,7 +17,10 @@ enum LayerNorm {
         rows: Int, channels: Int
     ) {
         let invCount = 1 / Float(channels)
-        for row in 0..<rows {
+        WorkerPool.current.forEachRange(rows, minimum: 64) { rows in
+            for row in rows { forwardRow(row) }
+        }
+        @inline(__always) func forwardRow(_ row: Int) {
             let x = input + row * channels
             let y = out + row * channels
             let m = VectorMath.sum(x, channels) * invCount
@@ -58,7 +61,19 @@ enum LayerNorm {
     ) {
         let invCount = 1 / Float(channels)
         let body = channels - channels % 16
-        for row in 0..<rows {
+        // Rows are independent for dInput; dScale and dBias sum over rows, so they are split by
+        // channels and each channel adds its rows in order (the same bits for any split).
+        WorkerPool.current.forEachRange(rows, minimum: 64) { rows in
+            for row in rows { inputGradient(row) }
+        }
+        if dScale != nil || dBias != nil {
+            let groups = (channels + 15) / 16
+            WorkerPool.current.forEachRange(groups, minimum: 4) { range in
+                parameterGradients(channels: range.lowerBound * 16..<min(channels, range.upperBound * 16))
+            }
+        }
+
+        @inline(__always) func inputGradient(_ row: Int) {
             let x = input + row * channels
             let dy = dOut + row * channels
             let dx = dInput + row * channels
@@ -70,8 +85,6 @@ enum LayerNorm {
                 let g = scale.map { d * load16($0 + c) } ?? d
                 sumG += g
                 sumGX += g * xhat
-                if let dBias { store16(load16(dBias + c) + d, dBias + c) }
-                if let dScale { store16(load16(dScale + c) + d * xhat, dScale + c) }
             }
             var (tailG, tailGX): (Float, Float) = (0, 0)
             for c in body..<channels {
@@ -79,8 +92,6 @@ enum LayerNorm {
                 let g = dy[c] * (scale?[c] ?? 1)
                 tailG += g
                 tailGX += g * xhat
-                dBias?[c] += dy[c]
-                dScale?[c] += dy[c] * xhat
             }
             let meanG = (sumG.sum() + tailG) * invCount
             let meanGX = (sumGX.sum() + tailGX) * invCount
@@ -94,6 +105,26 @@ enum LayerNorm {
                 let xhat = (x[c] - m) * r
                 let g = dy[c] * (scale?[c] ?? 1)
                 dx[c] += r * (g - meanG - xhat * meanGX)
+            }
+        }
+
+        func parameterGradients(channels range: Range<Int>) {
+            let wide = range.lowerBound + (range.count - range.count % 16)
+            for row in 0..<rows {
+                let x = input + row * channels
+                let dy = dOut + row * channels
+                let (m, r) = (mean[row], rstd[row])
+                for c in stride(from: range.lowerBound, to: wide, by: 16) {
+                    let xhat = (load16(x + c) - m) * r
+                    let d = load16(dy + c)
+                    if let dBias { store16(load16(dBias + c) + d, dBias + c) }
+                    if let dScale { store16(load16(dScale + c) + d * xhat, dScale + c) }
+                }
+                for c in wide..<range.upperBound {
+                    let xhat = (x[c] - m) * r
+                    dBias?[c] += dy[c]
+                    dScale?[c] += dy[c] * xhat
+                }
             }
         }
     }

@@ -98,6 +98,40 @@ enum Linear {
             if beta == 0 { for row in 0..<rows { (c + row * ldc).update(repeating: 0, count: columns) } }
             return
         }
+        let pool = WorkerPool.current
+        let split = ProductSplit(rows: rows, columns: columns, inner: inner, threads: pool.threadCount)
+        guard split.parts > 1 else {
+            sgemm(
+                rows: rows, columns: columns, inner: inner, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+            return
+        }
+        pool.run(parts: split.parts) { part, _ in
+            let range = split.range(of: part)
+            if split.alongRows {
+                sgemm(
+                    rows: range.count, columns: columns, inner: inner,
+                    a: transposeA ? a + range.lowerBound : a + range.lowerBound * lda, lda: lda, b: b,
+                    ldb: ldb,
+                    c: c + range.lowerBound * ldc, ldc: ldc, transposeA: transposeA, transposeB: transposeB,
+                    alpha: alpha, beta: beta)
+            } else {
+                sgemm(
+                    rows: rows, columns: range.count, inner: inner, a: a, lda: lda,
+                    b: transposeB ? b + range.lowerBound * ldb : b + range.lowerBound, ldb: ldb,
+                    c: c + range.lowerBound, ldc: ldc, transposeA: transposeA, transposeB: transposeB,
+                    alpha: alpha, beta: beta)
+            }
+        }
+    }
+
+    /// One cblas_sgemm call (row-major), as `product` describes.
+    private static func sgemm(
+        rows: Int, columns: Int, inner: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float
+    ) {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(rows), Int32(columns), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), beta, c,

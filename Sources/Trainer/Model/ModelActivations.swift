@@ -48,7 +48,6 @@ struct BackwardScratch {
     var feedForward: FeedForwardScratch
     var gradients: GradientScratch
     var dEncoder: UnsafeMutablePointer<Float>  // (B*S, D)
-    var droppedProbabilities: UnsafeMutablePointer<Float>  // (max Tq*Tk)
 }
 
 /// The (Nmax, D) activation gradients of backward, by the place they flow through.
@@ -95,7 +94,9 @@ struct ModelActivations {
         let maxRows = B * max(S, T)
         let maxWidth = max(config.encoderFFNDim, config.decoderFFNDim)
         let scores = max(T * T, T * S, S * S)
-        let dropped = arena.take(scores)
+        // Per-head scratch for each thread of the pool the model is made in.
+        let threads = WorkerPool.current.threadCount
+        let dropped = HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads)
         func attention(
             queryRows: Int, keyRows: Int, heads: Int, queryLength: Int, keyLength: Int, t: AttentionTensors
         )
@@ -200,7 +201,7 @@ struct ModelActivations {
         let attentionScratch = AttentionScratch(
             dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
             dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
-            dScores: arena.take(scores))
+            dScores: HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads))
         let feedForwardScratch = FeedForwardScratch(
             droppedHidden: arena.take(maxRows * maxWidth), hidden: arena.take(maxRows * maxWidth),
             hiddenPre: arena.take(maxRows * maxWidth), linear: arena.take(maxRows * maxWidth),
@@ -209,6 +210,6 @@ struct ModelActivations {
         arena.advance(to: headEnd)
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,
-            dEncoder: dEncoder, droppedProbabilities: dropped)
+            dEncoder: dEncoder)
     }
 }

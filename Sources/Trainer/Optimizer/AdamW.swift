@@ -110,6 +110,8 @@ public final class AdamW {
     /// corrections. Overwrites `parameters`, `m`, `v` (count); reads `gradients` (count).
     /// Allocation-free; every operation is a float32 operation in optax's order, so the result
     /// matches optax up to the rounding of `b^step` (exact for the first update).
+    /// The elements are spread over the rank's threads in groups of 8 (each element's result is
+    /// the same wherever a split falls).
     public static func update(
         parameters: UnsafeMutablePointer<Float>,  // (count)
         m: UnsafeMutablePointer<Float>,  // (count)
@@ -118,6 +120,24 @@ public final class AdamW {
         count: Int, step: Int, learningRate: Float, hyperparameters: AdamWHyperparameters
     ) {
         precondition(step >= 1, "AdamW step \(step) must be at least 1")
+        let groups = count / 8
+        WorkerPool.current.forEachRange(groups, minimum: 8_192) { range in
+            let start = range.lowerBound * 8
+            let end = range.upperBound == groups ? count : range.upperBound * 8
+            updateSlice(
+                parameters: parameters + start, m: m + start, v: v + start, gradients: gradients + start,
+                count: end - start, step: step, learningRate: learningRate, hyperparameters: hyperparameters)
+        }
+    }
+
+    /// `update` over one slice, on the calling thread.
+    private static func updateSlice(
+        parameters: UnsafeMutablePointer<Float>,  // (count)
+        m: UnsafeMutablePointer<Float>,  // (count)
+        v: UnsafeMutablePointer<Float>,  // (count)
+        gradients: UnsafePointer<Float>,  // (count)
+        count: Int, step: Int, learningRate: Float, hyperparameters: AdamWHyperparameters
+    ) {
         // Python-float constants become float32 in jax: `1 - b1` is rounded from the double.
         let b1 = Float(hyperparameters.beta1)
         let b2 = Float(hyperparameters.beta2)

@@ -94,6 +94,12 @@ extension TrainingOptions {
             "gradient_checkpointing", \.gradientCheckpointing,
             help: "Keep only each layer's output and recompute its activations in backward (less memory)."),
         OptionSpec(
+            "threads", \.threads,
+            help:
+                "Threads per rank (matrix products, attention heads, norms, loss); none: SLURM_CPUS_PER_TASK, "
+                + "OPENBLAS_NUM_THREADS or the rank's cores. Results are the same for any count.",
+            rule: .positiveOrNull),
+        OptionSpec(
             "block_size", \.blockSize, help: "Shampoo: largest block side of the statistics.", rule: .positive
         ),
         OptionSpec(

@@ -165,6 +165,9 @@ public struct TrainingOptions: Equatable, Sendable {
     public var shardOptimizerState = false
     /// train.py's `gradient_checkpointing`: layers recompute their activations in backward.
     public var gradientCheckpointing = false
+    /// Threads per rank (`RankThreads`); nil: SLURM_CPUS_PER_TASK, OPENBLAS_NUM_THREADS, or this
+    /// rank's processors (affinity mask, cores ÷ ranks on the host). Results do not depend on it.
+    public var threads: Int? = nil
     /// train.py's `--optim`: `adam` (AdamW), `adafactor` or `distributed_shampoo`.
     public var optim = OptimizerName.adam
     /// Distributed Shampoo: largest block side of the statistics (train.py's default).

@@ -121,6 +121,7 @@ extension TrainingLoop {
         text += "= \(recordsPerStep) records per step, \(totalSteps) steps"
         text += options.shardOptimizerState ? ", sharded optimizer state" : ""
         text += options.gradientCheckpointing ? ", gradient checkpointing" : ""
+        text += ", \(WorkerPool.current.threadCount) thread(s) per rank"
         if let state { text += "; resumed at step \(state.step)" }
         if comm.worldSize > 1, let shared = gradients.shared, let layout = parallel.hostLayout {
             text += "; \(layout.description); \(shared.collectivePaths)"

@@ -17,8 +17,9 @@ struct LanguageModelHeadTests {
         Linear.forward(
             out: &logits, input: hidden, kernel: kernel, bias: nil, rows: rows, inputs: channels,
             outputs: classes)
+        var losses = [Float](repeating: 0, count: rows)
         let total = CrossEntropy.lossAndGradient(
-            inPlace: &logits, labels: labels, rows: rows, classes: classes)
+            inPlace: &logits, labels: labels, losses: &losses, rows: rows, classes: classes)
         var dHidden = [Float](repeating: 0, count: rows * channels)
         var dKernel = initialKernelGradient
         Linear.backward(
@@ -37,7 +38,9 @@ struct LanguageModelHeadTests {
         let (loss, dHidden, dKernel) = Self.unfused(
             hidden: hidden, kernel: kernel, labels: labels, scale: scale, initialKernelGradient: initial)
 
-        var chunk = [Float](repeating: .nan, count: min(chunkRows, Self.rows) * Self.classes)
+        var chunk = [Float](
+            repeating: .nan,
+            count: LanguageModelHead.chunkCount(rows: Self.rows, classes: Self.classes, chunkRows: chunkRows))
         var fusedHidden = [Float](repeating: .nan, count: Self.rows * Self.channels)
         var fusedKernel = initial
         let fusedLoss = fusedHidden.withUnsafeMutableBufferPointer { dh in

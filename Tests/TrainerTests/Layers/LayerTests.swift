@@ -142,8 +142,9 @@ struct LayerTests {
         let logits = Self.values(rows * classes, seed: 0.9).map { $0 * 3 }
         let labels: [Int32] = [0, 36, 5, 17]
         var gradient = logits
+        var losses = [Float](repeating: 0, count: rows)
         let total = CrossEntropy.lossAndGradient(
-            inPlace: &gradient, labels: labels, rows: rows, classes: classes)
+            inPlace: &gradient, labels: labels, losses: &losses, rows: rows, classes: classes)
         var reference = 0.0
         var dReference = [Float](repeating: 0, count: rows * classes)
         for r in 0..<rows {
