@@ -1,7 +1,6 @@
 // The threads of one rank (`--threads`): a persistent pool that runs the parts of one job at a
-// time, the calling thread included. Callers split work into parts that depend only on the
-// shape of the work, never on the thread count, so results are the same bit for bit for any
-// number of threads (docs/THREADS.md).
+// time, the calling thread included. Callers split work so that no value depends on where the
+// splits fall, so results are the same bit for bit for any number of threads (docs/THREADS.md).
 import Foundation
 
 public final class WorkerPool: @unchecked Sendable {
@@ -21,7 +20,7 @@ public final class WorkerPool: @unchecked Sendable {
     private var job: ((Int, Int) -> Void)?
     private var partCount = 0
 
-    /// Starts `threads - 1` threads; they live as long as the process (make one pool per process).
+    /// Starts `threads - 1` threads; they live as long as the process (a rank makes one pool).
     public init(threads: Int) {
         threadCount = max(1, threads)
         for worker in 1..<threadCount {
