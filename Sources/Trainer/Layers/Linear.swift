@@ -100,28 +100,17 @@ enum Linear {
         }
         let pool = WorkerPool.current
         let split = ProductSplit(rows: rows, columns: columns, inner: inner, threads: pool.threadCount)
-        guard split.parts > 1 else {
-            sgemm(
-                rows: rows, columns: columns, inner: inner, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-                transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
-            return
-        }
+        // One part (one thread, or a product too small to split) runs here as one call.
         pool.run(parts: split.parts) { part, _ in
             let range = split.range(of: part)
-            if split.alongRows {
-                sgemm(
-                    rows: range.count, columns: columns, inner: inner,
-                    a: transposeA ? a + range.lowerBound : a + range.lowerBound * lda, lda: lda, b: b,
-                    ldb: ldb,
-                    c: c + range.lowerBound * ldc, ldc: ldc, transposeA: transposeA, transposeB: transposeB,
-                    alpha: alpha, beta: beta)
-            } else {
-                sgemm(
-                    rows: rows, columns: range.count, inner: inner, a: a, lda: lda,
-                    b: transposeB ? b + range.lowerBound * ldb : b + range.lowerBound, ldb: ldb,
-                    c: c + range.lowerBound, ldc: ldc, transposeA: transposeA, transposeB: transposeB,
-                    alpha: alpha, beta: beta)
-            }
+            let first = range.lowerBound
+            let byRows = split.alongRows
+            sgemm(
+                rows: byRows ? range.count : rows, columns: byRows ? columns : range.count, inner: inner,
+                a: byRows ? (transposeA ? a + first : a + first * lda) : a, lda: lda,
+                b: byRows ? b : (transposeB ? b + first * ldb : b + first), ldb: ldb,
+                c: byRows ? c + first * ldc : c + first, ldc: ldc, transposeA: transposeA,
+                transposeB: transposeB, alpha: alpha, beta: beta)
         }
     }
 
