@@ -3,6 +3,7 @@
 import ArgumentParser
 import Collective
 import Foundation
+import Trainer
 
 @main
 struct DalleTrain: ParsableCommand {
@@ -70,10 +71,10 @@ struct DalleTrain: ParsableCommand {
     /// Prints `rank R: <error>` on stderr and ends the whole job with MPI_Abort.
     static func fail(_ error: Error, code: Int32 = 1) -> Never {
         guard let comm = try? Communicator.world() else {
-            FileHandle.standardError.write(Data("rank ?: \(error)\n".utf8))
+            StandardStream.error("rank ?: \(error)\n")
             Foundation.exit(code)
         }
-        FileHandle.standardError.write(Data("rank \(comm.rank): \(error)\n".utf8))
+        StandardStream.error("rank \(comm.rank): \(error)\n")
         comm.abort(code: code)
     }
 }

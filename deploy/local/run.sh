@@ -16,7 +16,8 @@ mpirun -np "$ranks" "${extra[@]}" -x OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREAD
 child=$!
 # SIGTERM/SIGINT/SIGHUP to this script (kill, timeout, a container stop) become SIGUSR1 to mpirun,
 # which forwards it to every rank: they finish the step, rank 0 checkpoints, all exit 75. (mpirun
-# itself turns SIGTERM into an abort that SIGKILLs the ranks after one second.)
+# itself turns SIGTERM into a teardown that leaves the ranks OMPI_MCA_odls_base_sigkill_timeout
+# seconds and exits 1; see deploy/mpi-env.sh.)
 forward() { kill -USR1 "$child" 2>/dev/null || true; }
 trap forward TERM INT HUP
 status=0

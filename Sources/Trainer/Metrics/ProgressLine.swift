@@ -86,6 +86,6 @@ public struct ProgressLine {
 
     /// Writes to standard output without buffering delay.
     public static func writeToStandardOutput(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStream.out(text)
     }
 }

@@ -1,6 +1,6 @@
-// SIGTERM / SIGUSR1 (SLURM preemption, `--signal`): the first asks for a checkpoint at the
-// next step boundary, the second exits at once. Checkpoints are written to a temporary
-// directory and renamed, so exiting at any moment never damages a complete checkpoint.
+// SIGTERM / SIGUSR1 (SLURM preemption, `--signal`, mpirun's teardown): the first asks for a
+// checkpoint at the next step boundary, the second exits at once. Checkpoints are written to a
+// temporary directory and renamed, so exiting at any moment never damages a complete checkpoint.
 import Foundation
 
 #if canImport(Glibc)
@@ -16,14 +16,25 @@ public enum StopSignals {
 
     nonisolated(unsafe) private static var received: sig_atomic_t = 0
     nonisolated(unsafe) private static var lastSignal: sig_atomic_t = 0
+    /// Set at install when mpirun's daemon started this process: its streams are then this
+    /// rank's own, and mpirun stops reading them while it waits out its grace period.
+    nonisolated(unsafe) private static var releasesStreams: sig_atomic_t = 0
 
     /// Installs the handlers for SIGTERM and SIGUSR1 (idempotent).
-    public static func install() {
+    public static func install(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        releasesStreams = MpirunGrace.isLaunchedByMpirun(environment: environment) ? 1 : 0
         for signalNumber in [SIGTERM, SIGUSR1] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
                 StopSignals.received += 1
                 StopSignals.lastSignal = sig_atomic_t(number)
+                if StopSignals.releasesStreams != 0 {
+                    // mpirun does not read the ranks' output during its grace period: a write
+                    // to a full stream must not block the checkpoint (StandardStream drops it).
+                    for descriptor in [STDOUT_FILENO, STDERR_FILENO] {
+                        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+                    }
+                }
                 if StopSignals.received >= 2 {
                     let message = "dalle-train: second stop signal, exiting without a new checkpoint\n"
                     message.withCString { _ = write(2, $0, strlen($0)) }

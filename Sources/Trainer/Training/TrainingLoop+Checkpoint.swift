@@ -27,8 +27,21 @@ extension TrainingLoop {
             let seconds = PhaseTimer.seconds(ContinuousClock.now - start)
             progress.note(
                 "checkpoint \(directory.path) written in \(String(format: "%.2f", seconds)) s")
+            warnIfBeyondGrace(checkpointSeconds: seconds)
         }
         try comm.barrier()
+    }
+
+    /// Once per run: warns when the longest step plus this checkpoint would not fit in the time
+    /// mpirun leaves the ranks after a SIGTERM.
+    private func warnIfBeyondGrace(checkpointSeconds: Double) {
+        guard !hasWarnedAboutGrace,
+            let grace = MpirunGrace.seconds(environment: ProcessInfo.processInfo.environment),
+            let warning = MpirunGrace.warning(
+                neededSeconds: longestStepSeconds + checkpointSeconds, graceSeconds: grace)
+        else { return }
+        hasWarnedAboutGrace = true
+        progress.note(warning)
     }
 
     /// Rank 0 picks the checkpoint `options.resume` asks for and loads it; every rank then

@@ -18,7 +18,10 @@ extension TrainingLoop {
         while step < totalSteps {
             let stepStart = ContinuousClock.now
             let result = try trainStep()
-            trainTime += PhaseTimer.seconds(ContinuousClock.now - stepStart)
+            let stepSeconds = PhaseTimer.seconds(ContinuousClock.now - stepStart)
+            trainTime += stepSeconds
+            stepsThisProcess += 1
+            if stepsThisProcess > 1 { longestStepSeconds = max(longestStepSeconds, stepSeconds) }
             try handleNonFinite(result)
             lossHistory.append(result.loss)
             intervalLoss += result.loss

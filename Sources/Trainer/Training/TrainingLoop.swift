@@ -65,6 +65,11 @@ public final class TrainingLoop {
     /// Updates skipped because the loss or the gradients were not finite.
     public internal(set) var skippedSteps = 0
     var consecutiveSkips = 0
+    /// The longest step of this process so far (its first, which allocates, left out), and
+    /// whether rank 0 warned that a step plus a checkpoint exceed mpirun's grace (MpirunGrace).
+    var longestStepSeconds = 0.0
+    var stepsThisProcess = 0
+    var hasWarnedAboutGrace = false
     /// Every logged loss in order (for tests of resume equivalence).
     public internal(set) var lossHistory: [Double] = []
     /// Consecutive non-finite steps after which the run stops.
