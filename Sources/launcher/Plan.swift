@@ -34,7 +34,7 @@ struct Plan: ParsableCommand {
     @Flag(help: "Plan for --shard-optimizer-state (see the note in the output).")
     var shardOptimizerState = false
 
-    @Flag(help: "Plan for --gradient-checkpointing (one layer's activations per stack kept).")
+    @Flag(help: "Plan for --gradient-checkpointing (one layer's activations kept).")
     var gradientCheckpointing = false
 
     @OptionGroup var optimizer: OptimizerFlags

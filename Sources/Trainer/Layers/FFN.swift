@@ -31,7 +31,8 @@ struct FeedForwardActivations {
     var outputNorm: NormActivations  // (N, D)
 }
 
-/// Overwritten scratch for the block (forward uses only `droppedHidden`).
+/// Overwritten scratch for the block (forward uses only `droppedHidden`, which may share its
+/// buffer with `linear`: it is dead before the GLU backward writes that).
 struct FeedForwardScratch {
     var droppedHidden: UnsafeMutablePointer<Float>  // (N, F)
     var hidden: UnsafeMutablePointer<Float>  // (N, F)

@@ -81,9 +81,9 @@ extension DalleBart {
     }
 
     /// True when layer `l`'s activations must be recomputed before its backward: with gradient
-    /// checkpointing, every layer but the stack's last (whose forward left them in place).
+    /// checkpointing, every layer but the decoder's last (whose forward left them in place).
     private func recomputes(_ stack: StackActivations, layer l: Int) -> Bool {
-        stack.checkpoints != nil && l != stack.layers.count - 1
+        stack.checkpoints != nil && !(stack.keepsLastLayer && l == stack.layers.count - 1)
     }
 
     /// The gradient of the final norm's input: `spare` when the norm applies, else `dOut` itself.

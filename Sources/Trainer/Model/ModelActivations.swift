@@ -20,7 +20,7 @@ struct LayerActivations {
 }
 
 /// Encoder or decoder: embedding sum, its norm (whose output is layer 0's input), layers, final norm.
-/// With recomputed layers (gradient checkpointing) every layer's activations share one region and
+/// With recomputed layers (gradient checkpointing) every layer of both stacks shares one region and
 /// only each layer's output is kept, in `checkpoints`; backward recomputes a layer before its turn.
 struct StackActivations {
     var embedded: UnsafeMutablePointer<Float>  // (N, D)
@@ -29,6 +29,9 @@ struct StackActivations {
     /// (N, D) per layer: the layer outputs when the layers are recomputed; nil otherwise.
     var checkpoints: [UnsafeMutablePointer<Float>]?
     var final: NormActivations  // (N, D) the stack output
+    /// Whether the last layer's activations are still in place after the forward (else backward
+    /// recomputes it too: the encoder's, when the stacks share one region).
+    var keepsLastLayer: Bool
 
     /// The output of layer `l` as the next layer (or the final norm) reads it.
     func output(of l: Int) -> UnsafeMutablePointer<Float> { checkpoints?[l] ?? layers[l].end.out }
@@ -152,16 +155,17 @@ struct ModelActivations {
                 input: inputNorm, gate: gate, activated: activated, linear: linear, hidden: hidden,
                 hiddenNorm: hiddenNorm, projected: projected, outputNorm: outputNorm)
         }
-        func stack(_ t: StackTensors, length: Int, isDecoder: Bool) -> StackActivations {
+        /// Every layer of a stack from `input` on; with `sharedRegion`, each layer's activations
+        /// start there (gradient checkpointing), else they follow one another.
+        func layers(
+            _ t: StackTensors, length: Int, input first: UnsafeMutablePointer<Float>,
+            checkpoints: [UnsafeMutablePointer<Float>]?, sharedRegion: Int?
+        ) -> [LayerActivations] {
             let rows = B * length
-            let embedded = arena.take(rows * D)
-            let embeddingNorm = arena.norm(t.embeddingNorm, rows: rows, width: D, input: embedded)
-            var input = embeddingNorm.out
+            var input = first
             var layers: [LayerActivations] = []
-            let checkpoints = recomputesLayers ? t.layers.map { _ in arena.take(rows * D) } : nil
-            let shared = arena.used
             for (l, layer) in t.layers.enumerated() {
-                if recomputesLayers { arena.rewind(to: shared) }
+                if let sharedRegion { arena.rewind(to: sharedRegion) }
                 let selfBlock = block(
                     layer.selfAttention, input: input, rows: rows, queryLength: length, keyLength: length)
                 var mid = selfBlock.output
@@ -181,13 +185,54 @@ struct ModelActivations {
                         sum: sum, end: end))
                 input = checkpoints?[l] ?? end.out
             }
-            let final = arena.norm(t.final, rows: rows, width: D, input: input)
-            return StackActivations(
-                embedded: embedded, embeddingNorm: embeddingNorm, layers: layers, checkpoints: checkpoints,
-                final: final)
+            return layers
         }
-        encoder = stack(tensors.encoder, length: S, isDecoder: false)
-        decoder = stack(tensors.decoder, length: T, isDecoder: true)
+        /// A stack whose layers are stored one after another.
+        func storedStack(_ t: StackTensors, length: Int) -> StackActivations {
+            let rows = B * length
+            let embedded = arena.take(rows * D)
+            let embeddingNorm = arena.norm(t.embeddingNorm, rows: rows, width: D, input: embedded)
+            let all = layers(t, length: length, input: embeddingNorm.out, checkpoints: nil, sharedRegion: nil)
+            let final = arena.norm(
+                t.final, rows: rows, width: D, input: all.last?.end.out ?? embeddingNorm.out)
+            return StackActivations(
+                embedded: embedded, embeddingNorm: embeddingNorm, layers: all, checkpoints: nil,
+                final: final, keepsLastLayer: true)
+        }
+        /// A recomputed stack's own buffers: embeddings, the layer outputs and the final norm.
+        func recomputedStack(_ t: StackTensors, length: Int) -> StackActivations {
+            let rows = B * length
+            let embedded = arena.take(rows * D)
+            let embeddingNorm = arena.norm(t.embeddingNorm, rows: rows, width: D, input: embedded)
+            let checkpoints = t.layers.map { _ in arena.take(rows * D) }
+            let final = arena.norm(
+                t.final, rows: rows, width: D, input: checkpoints.last ?? embeddingNorm.out)
+            return StackActivations(
+                embedded: embedded, embeddingNorm: embeddingNorm, layers: [], checkpoints: checkpoints,
+                final: final, keepsLastLayer: true)
+        }
+        if recomputesLayers {
+            // One region holds the activations of whichever layer runs, encoder or decoder: the
+            // decoder's forward overwrites the encoder's last layer, which backward then recomputes
+            // like the others.
+            encoder = recomputedStack(tensors.encoder, length: S)
+            decoder = recomputedStack(tensors.decoder, length: T)
+            let region = arena.used
+            encoder.layers = layers(
+                tensors.encoder, length: S, input: encoder.embeddingNorm.out,
+                checkpoints: encoder.checkpoints,
+                sharedRegion: region)
+            encoder.keepsLastLayer = false
+            let encoderEnd = arena.used
+            decoder.layers = layers(
+                tensors.decoder, length: T, input: decoder.embeddingNorm.out,
+                checkpoints: decoder.checkpoints,
+                sharedRegion: region)
+            arena.advance(to: encoderEnd)
+        } else {
+            encoder = storedStack(tensors.encoder, length: S)
+            decoder = storedStack(tensors.decoder, length: T)
+        }
         keyMask = arena.take(B * S)
         let gradients = GradientScratch { arena.take(maxRows * D) }
         let dEncoder = arena.take(B * S * D)
@@ -202,9 +247,12 @@ struct ModelActivations {
             dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
             dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
             dScores: HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads))
+        // The dropped hidden activations (the output projection's input) are dead before the GLU's
+        // backward writes its linear branch's gradient: one buffer serves both.
+        let hiddenOrLinear = arena.take(maxRows * maxWidth)
         let feedForwardScratch = FeedForwardScratch(
-            droppedHidden: arena.take(maxRows * maxWidth), hidden: arena.take(maxRows * maxWidth),
-            hiddenPre: arena.take(maxRows * maxWidth), linear: arena.take(maxRows * maxWidth),
+            droppedHidden: hiddenOrLinear, hidden: arena.take(maxRows * maxWidth),
+            hiddenPre: arena.take(maxRows * maxWidth), linear: hiddenOrLinear,
             dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
             normed: arena.take(maxRows * D))
         arena.advance(to: headEnd)

@@ -53,4 +53,18 @@ import Testing
         let model = try DalleBart(config: config, batchSize: 2, recomputesLayers: true)
         #expect(model.activationCount == recomputed)
     }
+
+    /// Recomputed, the encoder's layers run in the decoder's region: a wider encoder feed-forward
+    /// (still smaller than the decoder's layer) costs nothing, where stored layers grow.
+    @Test func encoderAndDecoderLayersShareOneRegion() throws {
+        var narrow = try DalleBartConfig.preset("small")
+        narrow.encoderFFNDim = 256
+        var wide = narrow
+        wide.encoderFFNDim = 512
+        let count = { (config: DalleBartConfig, recomputes: Bool) in
+            DalleBart.activationCount(config: config, batchSize: 2, recomputesLayers: recomputes)
+        }
+        #expect(count(wide, true) == count(narrow, true))
+        #expect(count(wide, false) > count(narrow, false))
+    }
 }
