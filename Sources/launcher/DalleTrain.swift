@@ -37,6 +37,7 @@ struct DalleTrain: ParsableCommand {
         defaultSubcommand: Train.self)
 
     static func main() {
+        CPUFeatures.requireOrExit()
         var command: ParsableCommand
         do {
             try checkSubcommand(Array(CommandLine.arguments.dropFirst()))

@@ -4,7 +4,8 @@
 # batch 8 each; 1x2: one process with 2 threads (dalle-train --threads 2, torch 2 intra-op
 # threads), batch 16. First both sides must show they run the same model: PyTorch loads
 # dalle-train's initial parameters and batch (bench --export-step) and must reproduce its loss
-# and gradient norm.
+# and gradient norm. Each run's peak resident memory (the largest process, /usr/bin/time) is
+# compared too: a whole training step, optimizer included.
 # Usage: deploy/bench/compare-pytorch.sh [ROUNDS [LAYOUT]]   (default 3 2x1; needs a release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,27 +40,37 @@ trap 'rm -rf "$same"' EXIT
 
 ours=()
 theirs=()
+our_rss=()
+their_rss=()
+peak() { /usr/bin/time -f '%M' -o "$same/rss" "$@"; }  # peak: runs a command, leaves KiB in $same/rss
 for round in $(seq 1 "$rounds"); do
     # The benchmark command of docs/PERFORMANCE.md (OpenBLAS picks its kernels itself).
     if ((processes > 1)); then
-        line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np "$processes" "$binary" bench --model small \
+        line=$(peak env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mpirun -np "$processes" "$binary" bench --model small \
             --batch-size "$batch" --threads "$threads" --steps 5 --warmup 1 | grep 'full data-parallel step')
     else
-        line=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$binary" bench --model small --batch-size "$batch" \
+        line=$(peak env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$binary" bench --model small --batch-size "$batch" \
             --threads "$threads" --steps 5 --warmup 1 | grep 'full step (forward')
     fi
     ours+=("$(grep -oE '[0-9]+ (decoder )?tokens/s' <<<"$line" | tail -1 | cut -d' ' -f1)")
+    our_rss+=("$(($(tail -1 "$same/rss") / 1024))")
     # Every PyTorch run checks the model before it times anything (and stops the script if it differs).
-    output=$(OMP_NUM_THREADS="$threads" "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" \
+    output=$(OMP_NUM_THREADS="$threads" peak "$python" deploy/bench/pytorch_ddp_small.py --check-against "$same" \
         --processes "$processes" --threads "$threads" --batch-size "$batch" --steps 5 --warmup 1)
     ((round > 1)) || grep '^same model' <<<"$output"
     line=$(grep '^all ' <<<"$output")
     theirs+=("$(grep -oE '[0-9]+ decoder tokens/s' <<<"$line" | cut -d' ' -f1)")
+    their_rss+=("$(($(tail -1 "$same/rss") / 1024))")
     echo "round $round: dalle-train ${ours[-1]} tokens/s, PyTorch DDP ${theirs[-1]} tokens/s," \
-        "ratio $(awk -v a="${ours[-1]}" -v b="${theirs[-1]}" 'BEGIN { printf "%.2f", a / b }')"
+        "ratio $(awk -v a="${ours[-1]}" -v b="${theirs[-1]}" 'BEGIN { printf "%.2f", a / b }');" \
+        "peak RSS ${our_rss[-1]} vs ${their_rss[-1]} MiB"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 a=$(median "${ours[@]}")
 b=$(median "${theirs[@]}")
 echo "median over $rounds rounds: dalle-train $a, PyTorch DDP $b decoder tokens/s ($processes process(es) x" \
     "$threads thread(s), batch $batch each): ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+a=$(median "${our_rss[@]}")
+b=$(median "${their_rss[@]}")
+echo "peak RSS of the largest process, median: dalle-train $a MiB, PyTorch $b MiB:" \
+    "ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
