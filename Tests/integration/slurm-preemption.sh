@@ -9,7 +9,9 @@ repository=$(pwd)
 source deploy/mpi-env.sh
 binary="$repository/.build/release/dalle-train"
 tokenizer="$repository/../shared/fixtures/tokenizer/bytebpe-512"
-steps=200
+# Long enough (several seconds here) that the preemption after the second log line always finds
+# the job running: 200 steps once finished before the signal arrived.
+steps=2000
 work=$(mktemp -d /tmp/dalle-train-slurm.XXXXXX)
 job=""
 started=""
@@ -34,7 +36,7 @@ deploy/slurm/local-cluster.sh start >"$work/cluster.log" 2>&1 || fail "the local
 
 cp Tests/integration/small-model.json "$work/model.json"  # the model of Tests/TestSupport/SmallRun.swift
 flags=(--model "$work/model.json" --tokenizer "$tokenizer" --batch-size 4 --max-steps "$steps"
-    --log-interval 20 --save-steps 100000 --seed 9)
+    --log-interval 100 --save-steps 100000 --seed 9)
 
 # The uninterrupted reference, 2 ranks outside SLURM.
 timeout 120 mpirun -np 2 "$binary" train "${flags[@]}" --output-dir "$work/reference" >"$work/reference.log" 2>&1 ||
@@ -44,7 +46,7 @@ timeout 120 mpirun -np 2 "$binary" train "${flags[@]}" --output-dir "$work/refer
 job=$(sbatch --parsable --output="$work/job-%j.log" --time=5 "$repository/deploy/slurm/dalle-train.sbatch" \
     "${flags[@]}" --output-dir "$work/slurm") || fail "sbatch failed"
 log="$work/job-$job.log"
-wait_for_two_logs 60  # then preempt (step 40)
+wait_for_two_logs 60  # then preempt (step 200)
 scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 failed"
 
 wait_for_requeued_completion 90
