@@ -1,29 +1,39 @@
 // The optimizer flags `bench` and `plan` share (train.py's names), applied to TrainingOptions so
-// that both build the optimizer the way `train` does.
+// that both build the optimizer the way `train` does. Defaults, help and checks come from the
+// training options table (TrainingOptions+Table.swift), the one place they are written.
 import ArgumentParser
 import Trainer
 
 /// `--optim` and the Distributed Shampoo settings that change its cost and memory.
 struct OptimizerFlags: ParsableArguments {
-    @Option(help: "Optimizer: adam, adafactor or distributed_shampoo.")
-    var optim = "adam"
-    @Option(help: "Distributed Shampoo: largest block side of the statistics.")
-    var blockSize = 1024
-    @Option(help: "Distributed Shampoo: steps between inverse-root computations (1: every step).")
-    var preconditioningComputeSteps = 10
-    @Option(help: "Distributed Shampoo: first step of the Shampoo direction (default: train.py's).")
-    var startPreconditioningStep: Int?
-    @Option(help: "Distributed Shampoo: tensors with a larger dim get the grafting update only.")
-    var skipPreconditioningDimSizeGt = 4096
+    private static let defaults = TrainingOptions()
+    /// The table's help line for `key`.
+    private static func help(_ key: String) -> ArgumentHelp {
+        ArgumentHelp(TrainingOptions.option(key: key)?.help ?? "")
+    }
 
+    @Option(help: help("optim"))
+    var optim = defaults.optim.rawValue
+    @Option(help: help("block_size"))
+    var blockSize = defaults.blockSize
+    @Option(help: help("preconditioning_compute_steps"))
+    var preconditioningComputeSteps = defaults.preconditioningComputeSteps
+    @Option(help: help("start_preconditioning_step"))
+    var startPreconditioningStep: Int?  // the table's default: none
+    @Option(help: help("skip_preconditioning_dim_size_gt"))
+    var skipPreconditioningDimSizeGt = defaults.skipPreconditioningDimSizeGT
+
+    /// The table's rules, as `train` applies them (the message names the key).
     func validate() throws {
-        guard blockSize > 0, preconditioningComputeSteps > 0, skipPreconditioningDimSizeGt > 0 else {
-            throw ValidationError(
-                "--block-size, --preconditioning-compute-steps and --skip-preconditioning-dim-size-gt must be "
-                    + "positive")
-        }
         guard OptimizerName(rawValue: optim) != nil else {
             throw ValidationError("--optim \(optim): expected \(OptimizerName.expectation)")
+        }
+        var options = Self.defaults
+        apply(to: &options)
+        do {
+            try options.validate()
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 
