@@ -43,10 +43,7 @@ struct Bench: ParsableCommand {
                 + "--check-against reads to show that it runs the same model on the same batch."),
         transform: { URL(fileURLWithPath: $0) })
     var exportStep: URL?
-    @Option(
-        help:
-            "Threads per rank (train's --threads; default: SLURM_CPUS_PER_TASK, OPENBLAS_NUM_THREADS or the rank's cores)."
-    )
+    @Option(help: ArgumentHelp(TrainingOptions.option(key: "threads")?.help ?? ""))
     var threads: Int?
     @OptionGroup var optimizer: OptimizerFlags
 

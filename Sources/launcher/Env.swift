@@ -66,7 +66,7 @@ struct RankEnvironment: Codable {
             threadLevel: comm.threadLevel.rawValue, blasCore: BLASInfo.coreName,
             threads: RankThreads.resolve(requested: nil, localRanks: TrainingSetup.ranksOnThisNode()),
             cores: ProcessInfo.processInfo.activeProcessorCount,
-            cpuHasAVX512: cpuFlags().contains("avx512f"),
+            cpuHasAVX512: CPUFeatures.flags()?.contains("avx512f") ?? false,
             coreTypeOverride: environment["OPENBLAS_CORETYPE"],
             slurm: environment.filter { slurmKeys.contains($0.key) })
     }
@@ -109,12 +109,5 @@ struct RankEnvironment: Codable {
 
     static func isAVX512Core(_ name: String) -> Bool {
         ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"].contains(name.lowercased())
-    }
-
-    static func cpuFlags() -> Set<Substring> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return [] }
-        return Set(line.split(separator: " "))
     }
 }
