@@ -20,8 +20,8 @@ extension TrainingLoop {
             let result = try trainStep()
             let stepSeconds = PhaseTimer.seconds(ContinuousClock.now - stepStart)
             trainTime += stepSeconds
-            stepsThisProcess += 1
-            if stepsThisProcess > 1 { longestStepSeconds = max(longestStepSeconds, stepSeconds) }
+            // The process's first step (lossHistory still empty) allocates: it is left out.
+            if !lossHistory.isEmpty { longestStepSeconds = max(longestStepSeconds, stepSeconds) }
             try handleNonFinite(result)
             lossHistory.append(result.loss)
             intervalLoss += result.loss

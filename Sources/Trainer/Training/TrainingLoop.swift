@@ -68,7 +68,6 @@ public final class TrainingLoop {
     /// The longest step of this process so far (its first, which allocates, left out), and
     /// whether rank 0 warned that a step plus a checkpoint exceed mpirun's grace (MpirunGrace).
     var longestStepSeconds = 0.0
-    var stepsThisProcess = 0
     var hasWarnedAboutGrace = false
     /// Every logged loss in order (for tests of resume equivalence).
     public internal(set) var lossHistory: [Double] = []
