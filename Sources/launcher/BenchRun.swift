@@ -119,10 +119,49 @@ struct BenchRun {
         optimizer: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
     ) throws -> BenchReport {
         let model = try DalleBart(config: config, batchSize: batchSize, recomputesLayers: recomputesLayers)
-        let parameters = FlatBuffer(count: model.layout.count)
-        let gradients = FlatBuffer(count: model.layout.count)
-        Initialization.initialize(parameters, layout: model.layout, config: config, seed: 1)
         let batch = Self.syntheticBatch(config, rows: batchSize, seed: UInt64(rank))
+        // Both phases use the buffers training would make, so the peak is one training step's.
+        let fullStep = try comm.map {
+            try StepBenchmark(
+                comm: $0, layout: model.layout, config: config, isSharded: isSharded, optimizer: optimizer)
+        }
+        let parameters = fullStep?.parameters ?? FlatBuffer(count: model.layout.count)
+        let gradients = fullStep?.gradients ?? FlatBuffer(count: model.layout.count)
+        if fullStep == nil {
+            Initialization.initialize(parameters, layout: model.layout, config: config, seed: 1)
+        }
+        let (times, phases, loss) = try forwardBackwardSteps(
+            model: model, batch: batch, parameters: parameters, gradients: gradients)
+        let median = times.sorted()[times.count / 2]
+        // Forward + backward's own peak, before the full step adds the optimizer moments.
+        let peakResident = Self.peakResidentMebibytes()
+        let fullStepTimings = try fullStep?.run(model: model, batch: batch, steps: steps, warmup: warmup)
+        let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
+        let threads = WorkerPool.current.threadCount
+        let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak(threads: threads)
+        var medianPhases: [String: Double] = [:]
+        for (index, entry) in PhaseSeconds().named.enumerated() {
+            let values = phases.map { $0.named[index].seconds }.sorted()
+            medianPhases[entry.name] = values[values.count / 2]
+        }
+        return BenchReport(
+            rank: rank, blasCore: BLASInfo.coreName, threads: threads,
+            parameters: model.layout.count, batchSize: batchSize, medianStepSeconds: median,
+            stepSeconds: times,
+            decoderTokensPerSecond: Double(batchSize * config.imageLength) / median,
+            gflopPerStep: flops / 1e9,
+            achievedGFLOPs: flops / median / 1e9, peakGFLOPs: peak, peakSource: source,
+            sgemmGFLOPs: BLASInfo.measureSgemmGFLOPs(size: 1536, repeats: 3),
+            mfu: flops / median / 1e9 / peak, peakResidentMebibytes: peakResident,
+            phases: medianPhases,
+            loss: Double(loss), fullStep: fullStepTimings,
+            fullStepTokensPerSecond: fullStepTimings.map { Double(batchSize * config.imageLength) / $0.step })
+    }
+
+    /// Times forward + backward alone (the parameters are never updated).
+    private func forwardBackwardSteps(
+        model: DalleBart, batch: Batch, parameters: FlatBuffer, gradients: FlatBuffer
+    ) throws -> (times: [Double], phases: [PhaseSeconds], loss: Float) {
         var times: [Double] = []
         var phases: [PhaseSeconds] = []
         var loss: Float = 0
@@ -145,34 +184,7 @@ struct BenchRun {
                 to: exportStepTo, model: model, parameters: parameters, gradients: gradients, batch: batch,
                 loss: loss)
         }
-        let median = times.sorted()[times.count / 2]
-        // Forward + backward's own peak, before the full step adds the optimizer moments.
-        let peakResident = Self.peakResidentMebibytes()
-        let fullStep = try comm.map {
-            try StepBenchmark.run(
-                comm: $0, model: model, batch: batch, steps: steps, warmup: warmup, isSharded: isSharded,
-                optimizer: optimizer)
-        }
-        let flops = ModelCost.trainingFLOPs(config, rows: batchSize)
-        let threads = WorkerPool.current.threadCount
-        let (peak, source) = peakGFLOPs.map { ($0, "given") } ?? Self.measuredPeak(threads: threads)
-        var medianPhases: [String: Double] = [:]
-        for (index, entry) in PhaseSeconds().named.enumerated() {
-            let values = phases.map { $0.named[index].seconds }.sorted()
-            medianPhases[entry.name] = values[values.count / 2]
-        }
-        return BenchReport(
-            rank: rank, blasCore: BLASInfo.coreName, threads: threads,
-            parameters: model.layout.count, batchSize: batchSize, medianStepSeconds: median,
-            stepSeconds: times,
-            decoderTokensPerSecond: Double(batchSize * config.imageLength) / median,
-            gflopPerStep: flops / 1e9,
-            achievedGFLOPs: flops / median / 1e9, peakGFLOPs: peak, peakSource: source,
-            sgemmGFLOPs: BLASInfo.measureSgemmGFLOPs(size: 1536, repeats: 3),
-            mfu: flops / median / 1e9 / peak, peakResidentMebibytes: peakResident,
-            phases: medianPhases,
-            loss: Double(loss), fullStep: fullStep,
-            fullStepTokensPerSecond: fullStep.map { Double(batchSize * config.imageLength) / $0.step })
+        return (times, phases, loss)
     }
 
     /// Random text ids (some rows padded) and image codes, shifted with the start token.

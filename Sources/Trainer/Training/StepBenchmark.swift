@@ -24,21 +24,36 @@ public struct StepTimings: Codable, Sendable {
     public var steps: [Double]
 }
 
-/// Runs `warmup + steps` full steps of `model` on `batch` and returns the median timings.
-public enum StepBenchmark {
-    public static func run(
-        comm: Communicator, model: DalleBart, batch: Batch, steps: Int, warmup: Int, isSharded: Bool,
+/// Whole data-parallel steps of one model: the parameter and gradient buffers training would
+/// make (`DataParallel`), initialized and broadcast from rank 0. `bench` times its forward and
+/// backward passes on the same buffers, so that its peak memory is that of one training step.
+public struct StepBenchmark {
+    let comm: Communicator
+    let settings: OptimizerSettings
+    let shards: ParameterShards
+    let parallel: DataParallel
+    public let parameters: FlatBuffer
+    public let gradients: FlatBuffer
+
+    /// Collective: makes and broadcasts the buffers.
+    public init(
+        comm: Communicator, layout: ParameterLayout, config: DalleBartConfig, isSharded: Bool,
         optimizer settings: OptimizerSettings = .adam(AdamWHyperparameters(weightDecay: 0.01))
-    ) throws -> StepTimings {
-        let shards = settings.shards(
-            layout: model.layout, worldSize: comm.worldSize, rank: comm.rank, isSharded: isSharded)
-        let parallel = DataParallel(comm: comm, shards: shards)
-        let parameters = try parallel.makeBuffer()
-        let gradients = try parallel.makeBuffer()
-        if comm.isRoot {
-            Initialization.initialize(parameters, layout: model.layout, config: model.config, seed: 1)
-        }
+    ) throws {
+        self.comm = comm
+        self.settings = settings
+        shards = settings.shards(
+            layout: layout, worldSize: comm.worldSize, rank: comm.rank, isSharded: isSharded)
+        parallel = DataParallel(comm: comm, shards: shards)
+        parameters = try parallel.makeBuffer()
+        gradients = try parallel.makeBuffer()
+        if comm.isRoot { Initialization.initialize(parameters, layout: layout, config: config, seed: 1) }
         try parallel.broadcastParameters(parameters)
+    }
+
+    /// Collective: runs `warmup + steps` full steps of `model` on `batch` and returns the median
+    /// timings.
+    public func run(model: DalleBart, batch: Batch, steps: Int, warmup: Int) throws -> StepTimings {
         let optimizer = settings.makeOptimizer(layout: model.layout, shards: shards)
         // The same step as TrainingLoop.trainStep, with its phase timer.
         let step = TrainingStep(
