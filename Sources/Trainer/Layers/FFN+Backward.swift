@@ -25,6 +25,7 @@ extension FFN {
                 weights: weights.outputNorm, saved: saved.outputNorm, rows: N, channels: D)
             dProjected = UnsafePointer(scratch.projected)
         }
+        recomputeHidden(saved: saved, weights: weights, shape: shape)
         var projectionInput = UnsafePointer(saved.hiddenNorm.out)
         if let hiddenDropout {
             hiddenDropout.apply(out: scratch.droppedHidden, input: saved.hiddenNorm.out, count: N * F)
@@ -72,5 +73,20 @@ extension FFN {
         } else {
             VectorMath.add(scratch.normed, into: dInput, N * D)
         }
+    }
+
+    /// Writes the GLU product and the hidden norm's output again, as forward did: they live in the
+    /// scratch (ModelActivations), which other layers overwrote since.
+    static func recomputeHidden(
+        saved: FeedForwardActivations, weights: FeedForwardWeights, shape: FeedForwardShape
+    ) {
+        let count = shape.rows * shape.width
+        if weights.linear != nil {
+            GLU.multiply(
+                product: saved.hidden, activated: saved.activated, linear: saved.linear, count: count)
+        }
+        Normalization.recompute(
+            saved.hiddenNorm, input: saved.hidden, weights: weights.hidden, rows: shape.rows,
+            channels: shape.width)
     }
 }

@@ -25,19 +25,21 @@ struct FeedForwardActivations {
     var gate: UnsafeMutablePointer<Float>  // (N, F) Dense_0 output, replaced by act'(it) in forward
     var activated: UnsafeMutablePointer<Float>  // (N, F) act(gate)
     var linear: UnsafeMutablePointer<Float>  // (N, F) GLU's Dense_1 output (GLU only)
-    var hidden: UnsafeMutablePointer<Float>  // (N, F) activated * linear (GLU) or activated (FFN)
-    var hiddenNorm: NormActivations  // (N, F)
+    var hidden: UnsafeMutablePointer<Float>  // (N, F) activated * linear (GLU, in the scratch) or activated
+    var hiddenNorm: NormActivations  // (N, F) out in the scratch where the norm applies
     var projected: UnsafeMutablePointer<Float>  // (N, D) last Dense output
     var outputNorm: NormActivations  // (N, D)
 }
 
-/// Overwritten scratch for the block (forward uses only `droppedHidden`, which may share its
-/// buffer with `linear`: it is dead before the GLU backward writes that).
+/// Overwritten scratch for the block. Forward writes the GLU product (`product`), the hidden
+/// norm's output (`hiddenPre`) and `droppedHidden` there; backward recomputes the first two.
+/// `droppedHidden` may share its buffer with `linear`: it is dead before the GLU backward writes that.
 struct FeedForwardScratch {
     var droppedHidden: UnsafeMutablePointer<Float>  // (N, F)
     var hidden: UnsafeMutablePointer<Float>  // (N, F)
-    var hiddenPre: UnsafeMutablePointer<Float>  // (N, F)
+    var hiddenPre: UnsafeMutablePointer<Float>  // (N, F) the hidden norm's output until its gradient
     var linear: UnsafeMutablePointer<Float>  // (N, F)
+    var product: UnsafeMutablePointer<Float>  // (N, F) the GLU product
     var dropped: UnsafeMutablePointer<Float>  // (N, D)
     var projected: UnsafeMutablePointer<Float>  // (N, D)
     var normed: UnsafeMutablePointer<Float>  // (N, D)

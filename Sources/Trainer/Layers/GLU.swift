@@ -12,6 +12,14 @@ enum GLU {
     ) {
         Activation.forwardKeepingSlope(
             activation, out: activated, inputThenSlope: gateThenSlope, count: count)
+        multiply(product: product, activated: activated, linear: linear, count: count)
+    }
+
+    /// product = activated * linear (also backward's recomputation of the product).
+    static func multiply(
+        product: UnsafeMutablePointer<Float>, activated: UnsafePointer<Float>, linear: UnsafePointer<Float>,
+        count: Int
+    ) {
         for i in 0..<count { product[i] = activated[i] * linear[i] }
     }
 

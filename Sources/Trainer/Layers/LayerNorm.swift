@@ -28,21 +28,50 @@ enum LayerNorm {
             let r = 1 / (variance + epsilon).squareRoot()
             mean[row] = m
             rstd[row] = r
-            var c = 0
-            while c + 16 <= channels {
-                var value = (load16(x + c) - m) * r
-                if let scale { value *= load16(scale + c) }
-                if let bias { value += load16(bias + c) }
-                store16(value, y + c)
-                c += 16
+            normalizeRow(out: y, input: x, mean: m, rstd: r, scale: scale, bias: bias, channels: channels)
+        }
+    }
+
+    /// out = (x - mean) * rstd * scale + bias with the statistics `forward` saved: the same values
+    /// it wrote (for outputs recomputed in backward instead of kept).
+    static func normalize(
+        out: UnsafeMutablePointer<Float>,  // (N, D)
+        input: UnsafePointer<Float>,  // (N, D)
+        mean: UnsafePointer<Float>,  // (N)
+        rstd: UnsafePointer<Float>,  // (N)
+        scale: UnsafePointer<Float>?,  // (D)
+        bias: UnsafePointer<Float>?,  // (D)
+        rows: Int, channels: Int
+    ) {
+        WorkerPool.current.forEachRange(rows, minimum: 64) { rows in
+            for row in rows {
+                normalizeRow(
+                    out: out + row * channels, input: input + row * channels, mean: mean[row],
+                    rstd: rstd[row],
+                    scale: scale, bias: bias, channels: channels)
             }
-            while c < channels {
-                var value = (x[c] - m) * r
-                if let scale { value *= scale[c] }
-                if let bias { value += bias[c] }
-                y[c] = value
-                c += 1
-            }
+        }
+    }
+
+    /// One row of the normalisation, 16 channels at a time with a scalar tail.
+    @inline(__always) private static func normalizeRow(
+        out y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, mean m: Float, rstd r: Float,
+        scale: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, channels: Int
+    ) {
+        var c = 0
+        while c + 16 <= channels {
+            var value = (load16(x + c) - m) * r
+            if let scale { value *= load16(scale + c) }
+            if let bias { value += load16(bias + c) }
+            store16(value, y + c)
+            c += 16
+        }
+        while c < channels {
+            var value = (x[c] - m) * r
+            if let scale { value *= scale[c] }
+            if let bias { value += bias[c] }
+            y[c] = value
+            c += 1
         }
     }
 

@@ -41,6 +41,24 @@ enum Normalization {
         }
     }
 
+    /// Writes saved.out again from `input` and the saved statistics, as `forward` did (nothing
+    /// to do where the site is not applied).
+    static func recompute(
+        _ saved: NormActivations, input: UnsafePointer<Float>, weights: NormWeights, rows: Int, channels: Int
+    ) {
+        guard weights.isApplied else { return }
+        switch weights.kind {
+        case .layernorm:
+            LayerNorm.normalize(
+                out: saved.out, input: input, mean: saved.mean, rstd: saved.rstd, scale: weights.scale,
+                bias: weights.bias, rows: rows, channels: channels)
+        case .rmsnorm:
+            RMSNorm.normalize(
+                out: saved.out, input: input, rstd: saved.rstd, scale: weights.scale, rows: rows,
+                channels: channels)
+        }
+    }
+
     /// Accumulates the input gradient into dInput and the weight gradients into `gradients`.
     /// Only valid for an applied site.
     static func backward(

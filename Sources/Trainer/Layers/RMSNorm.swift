@@ -19,11 +19,34 @@ enum RMSNorm {
             let y = out + row * channels
             let r = 1 / (VectorMath.dot(x, x, channels) * invCount + epsilon).squareRoot()
             rstd[row] = r
-            if let scale {
-                for c in 0..<channels { y[c] = x[c] * r * scale[c] }
-            } else {
-                for c in 0..<channels { y[c] = x[c] * r }
-            }
+            normalizeRow(out: y, input: x, rstd: r, scale: scale, channels: channels)
+        }
+    }
+
+    /// out = x * rstd * scale with the statistics `forward` saved: the same values it wrote (for
+    /// outputs recomputed in backward instead of kept).
+    static func normalize(
+        out: UnsafeMutablePointer<Float>,  // (N, D)
+        input: UnsafePointer<Float>,  // (N, D)
+        rstd: UnsafePointer<Float>,  // (N)
+        scale: UnsafePointer<Float>?,  // (D)
+        rows: Int, channels: Int
+    ) {
+        for row in 0..<rows {
+            normalizeRow(
+                out: out + row * channels, input: input + row * channels, rstd: rstd[row], scale: scale,
+                channels: channels)
+        }
+    }
+
+    @inline(__always) private static func normalizeRow(
+        out y: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rstd r: Float,
+        scale: UnsafePointer<Float>?, channels: Int
+    ) {
+        if let scale {
+            for c in 0..<channels { y[c] = x[c] * r * scale[c] }
+        } else {
+            for c in 0..<channels { y[c] = x[c] * r }
         }
     }
 

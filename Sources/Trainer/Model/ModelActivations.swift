@@ -5,7 +5,7 @@ struct AttentionBlockActivations {
     var before: NormActivations  // (N, D)
     var attention: AttentionActivations
     var attended: UnsafeMutablePointer<Float>  // (N, D) attention output
-    var after: NormActivations  // (N, D)
+    var after: NormActivations  // (N, D) out is `output` where the norm applies
     var output: UnsafeMutablePointer<Float>  // (N, D)
 }
 
@@ -14,7 +14,7 @@ struct LayerActivations {
     var selfAttention: AttentionBlockActivations
     var crossAttention: AttentionBlockActivations?
     var feedForward: FeedForwardActivations
-    var feedForwardOut: UnsafeMutablePointer<Float>  // (N, D)
+    var feedForwardOut: UnsafeMutablePointer<Float>  // (N, D) is `sum`: the residual adds in place
     var sum: UnsafeMutablePointer<Float>  // (N, D) residual sum; the layer output when `end` is absent
     var end: NormActivations  // (N, D) out is the layer output
 }
@@ -100,6 +100,28 @@ struct ModelActivations {
         // Per-head scratch for each thread of the pool the model is made in.
         let threads = WorkerPool.current.threadCount
         let dropped = HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads)
+        // The head's logits chunk is live only at the end of the forward, each layer's scratch
+        // only inside that layer's forward or backward: they share memory (the head writes its
+        // input gradient to `gradients`, outside it). Laid out first, so that the feed-forward
+        // blocks' recomputed values can point into it.
+        let scratchStart = arena.used
+        headChunk = arena.take(LanguageModelHead.chunkCount(rows: B * T, classes: config.imageClasses))
+        let headEnd = arena.used
+        arena.rewind(to: scratchStart)
+        let attentionScratch = AttentionScratch(
+            dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
+            dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
+            dScores: HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads))
+        // The dropped hidden activations (the output projection's input) are dead before the GLU's
+        // backward writes its linear branch's gradient: one buffer serves both.
+        let hiddenOrLinear = arena.take(maxRows * maxWidth)
+        let feedForwardScratch = FeedForwardScratch(
+            droppedHidden: hiddenOrLinear, hidden: arena.take(maxRows * maxWidth),
+            hiddenPre: arena.take(maxRows * maxWidth), linear: hiddenOrLinear,
+            product: arena.take(maxRows * maxWidth),
+            dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
+            normed: arena.take(maxRows * D))
+        arena.advance(to: headEnd)
         func attention(
             queryRows: Int, keyRows: Int, heads: Int, queryLength: Int, keyLength: Int, t: AttentionTensors
         )
@@ -134,10 +156,12 @@ struct ModelActivations {
                 queryRows: rows, keyRows: B * keyLength, heads: t.heads, queryLength: queryLength,
                 keyLength: keyLength, t: t)
             let attended = arena.take(rows * D)
-            let after = arena.norm(t.after, rows: rows, width: D, input: attended)
+            let output = arena.take(rows * D)
+            // The after norm writes into `output`, where the residual sum then lands in place:
+            // its backward needs only its input and statistics.
+            let after = arena.norm(t.after, rows: rows, width: D, input: attended, out: output)
             return AttentionBlockActivations(
-                before: before, attention: saved, attended: attended, after: after,
-                output: arena.take(rows * D))
+                before: before, attention: saved, attended: attended, after: after, output: output)
         }
         func feedForward(_ t: FeedForwardTensors, input: UnsafeMutablePointer<Float>, rows: Int)
             -> FeedForwardActivations
@@ -147,8 +171,11 @@ struct ModelActivations {
             let gate = arena.take(rows * F)
             let activated = arena.take(rows * F)
             let linear = t.linear != nil ? arena.take(rows * F) : activated
-            let hidden = t.linear != nil ? arena.take(rows * F) : activated
-            let hiddenNorm = arena.norm(t.hidden, rows: rows, width: F, input: hidden)
+            // The GLU product and the hidden norm's output live in the scratch: backward
+            // recomputes them (FFN.recomputeHidden) from what is kept here.
+            let hidden = t.linear != nil ? feedForwardScratch.product : activated
+            let hiddenNorm = arena.norm(
+                t.hidden, rows: rows, width: F, input: hidden, out: feedForwardScratch.hiddenPre)
             let projected = arena.take(rows * D)
             let outputNorm = arena.norm(t.outputNorm, rows: rows, width: D, input: projected)
             return FeedForwardActivations(
@@ -175,8 +202,9 @@ struct ModelActivations {
                     mid = crossBlock!.output
                 }
                 let ffn = feedForward(layer.feedForward, input: mid, rows: rows)
-                let ffnOut = arena.take(rows * D)
+                // The feed-forward output is written where the residual sum then lands in place.
                 let sum = arena.take(rows * D)
+                let ffnOut = sum
                 let end = arena.norm(layer.end, rows: rows, width: D, input: sum)
                 layers.append(
                     LayerActivations(
@@ -236,26 +264,6 @@ struct ModelActivations {
         keyMask = arena.take(B * S)
         let gradients = GradientScratch { arena.take(maxRows * D) }
         let dEncoder = arena.take(B * S * D)
-        // The head's logits chunk is live only at the end of the forward, the layers' backward
-        // scratch only in backward: they share memory (the head writes its input gradient to
-        // `gradients`, outside it).
-        let scratchStart = arena.used
-        headChunk = arena.take(LanguageModelHead.chunkCount(rows: B * T, classes: config.imageClasses))
-        let headEnd = arena.used
-        arena.rewind(to: scratchStart)
-        let attentionScratch = AttentionScratch(
-            dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
-            dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
-            dScores: HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads))
-        // The dropped hidden activations (the output projection's input) are dead before the GLU's
-        // backward writes its linear branch's gradient: one buffer serves both.
-        let hiddenOrLinear = arena.take(maxRows * maxWidth)
-        let feedForwardScratch = FeedForwardScratch(
-            droppedHidden: hiddenOrLinear, hidden: arena.take(maxRows * maxWidth),
-            hiddenPre: arena.take(maxRows * maxWidth), linear: hiddenOrLinear,
-            dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
-            normed: arena.take(maxRows * D))
-        arena.advance(to: headEnd)
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,
             dEncoder: dEncoder)

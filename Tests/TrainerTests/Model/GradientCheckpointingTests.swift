@@ -67,4 +67,15 @@ import Testing
         #expect(count(wide, true) == count(narrow, true))
         #expect(count(wide, false) > count(narrow, false))
     }
+
+    /// Without checkpointing too, the GLU product and the hidden norm's output live in the scratch
+    /// (backward recomputes them): a layer keeps three (rows, width) tensors of its feed-forward
+    /// block: the gate's slope, the activation and the linear branch.
+    @Test func feedForwardKeepsThreeWideTensorsPerLayer() throws {
+        let narrow = try DalleBartConfig.preset("small")  // GLU; normformer: the hidden norm applies
+        var wide = narrow
+        wide.decoderFFNDim += 16
+        let count = { (config: DalleBartConfig) in DalleBart.activationCount(config: config, batchSize: 2) }
+        #expect(count(wide) - count(narrow) == narrow.decoderLayers * 3 * (2 * narrow.imageLength) * 16)
+    }
 }
