@@ -57,8 +57,8 @@ struct BackwardScratch {
 struct GradientScratch {
     /// The layer-to-layer gradient: one holds a layer's output gradient, the other its input's.
     var stream: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-    /// Before the swinv2 layer-end norm (the residual sum's gradient).
-    var layerSum: UnsafeMutablePointer<Float>
+    /// Before the swinv2 layer-end norm (the residual sum's gradient); nil without such norms.
+    var layerSum: UnsafeMutablePointer<Float>?
     /// Between the last attention block and the feed-forward block.
     var beforeFeedForward: UnsafeMutablePointer<Float>
     /// Between the self-attention and the cross-attention block of a decoder layer.
@@ -68,9 +68,9 @@ struct GradientScratch {
     var attended: UnsafeMutablePointer<Float>
     var normed: UnsafeMutablePointer<Float>
 
-    init(take: () -> UnsafeMutablePointer<Float>) {
+    init(hasLayerEndNorms: Bool, take: () -> UnsafeMutablePointer<Float>) {
         stream = (take(), take())
-        layerSum = take()
+        layerSum = hasLayerEndNorms ? take() : nil
         beforeFeedForward = take()
         beforeCrossAttention = take()
         branch = take()
@@ -262,7 +262,8 @@ struct ModelActivations {
             decoder = storedStack(tensors.decoder, length: T)
         }
         keyMask = arena.take(B * S)
-        let gradients = GradientScratch { arena.take(maxRows * D) }
+        let hasLayerEndNorms = (tensors.encoder.layers + tensors.decoder.layers).contains { $0.end.isApplied }
+        let gradients = GradientScratch(hasLayerEndNorms: hasLayerEndNorms) { arena.take(maxRows * D) }
         let dEncoder = arena.take(B * S * D)
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,

@@ -136,7 +136,7 @@ enum FeedForwardBlock {
         let gradients = pass.gradients!
         var dSum = dOut
         if pass.weights.end.isApplied {
-            let buffer = pass.scratch.gradients.layerSum
+            let buffer = pass.scratch.gradients.layerSum!  // allocated wherever a layer-end norm applies
             buffer.update(repeating: 0, count: N * D)
             Normalization.backward(
                 dInput: buffer, gradients: gradients.end, dOut: dOut, input: saved.sum,
