@@ -32,8 +32,9 @@ struct FeedForwardActivations {
 }
 
 /// Overwritten scratch for the block. Forward writes the GLU product (`product`), the hidden
-/// norm's output (`hiddenPre`) and `droppedHidden` there; backward recomputes the first two.
-/// `droppedHidden` may share its buffer with `linear`: it is dead before the GLU backward writes that.
+/// norm's output (`hiddenPre`) and the dropped hidden values there; backward recomputes them.
+/// `droppedHidden` may be `hiddenPre` (dropout then runs in place), and `linear` may be `product`:
+/// the GLU backward reads no product.
 struct FeedForwardScratch {
     var droppedHidden: UnsafeMutablePointer<Float>  // (N, F)
     var hidden: UnsafeMutablePointer<Float>  // (N, F)

@@ -68,14 +68,21 @@ struct GradientScratch {
     var attended: UnsafeMutablePointer<Float>
     var normed: UnsafeMutablePointer<Float>
 
-    init(hasLayerEndNorms: Bool, take: () -> UnsafeMutablePointer<Float>) {
+    /// The buffers between blocks from `take`; those inside an attention block are given (they
+    /// share the layers' scratch).
+    init(
+        hasLayerEndNorms: Bool,
+        attentionBlock: (
+            branch: UnsafeMutablePointer<Float>, attended: UnsafeMutablePointer<Float>,
+            normed: UnsafeMutablePointer<Float>
+        ),
+        take: () -> UnsafeMutablePointer<Float>
+    ) {
         stream = (take(), take())
         layerSum = hasLayerEndNorms ? take() : nil
         beforeFeedForward = take()
         beforeCrossAttention = take()
-        branch = take()
-        attended = take()
-        normed = take()
+        (branch, attended, normed) = attentionBlock
     }
 }
 
@@ -100,28 +107,34 @@ struct ModelActivations {
         // Per-head scratch for each thread of the pool the model is made in.
         let threads = WorkerPool.current.threadCount
         let dropped = HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads)
-        // The head's logits chunk is live only at the end of the forward, each layer's scratch
-        // only inside that layer's forward or backward: they share memory (the head writes its
-        // input gradient to `gradients`, outside it). Laid out first, so that the feed-forward
-        // blocks' recomputed values can point into it.
+        // The head's logits chunk is live only at the end of the forward, the attention blocks'
+        // scratch only inside one attention block's backward, the feed-forward blocks' only inside
+        // one feed-forward block's forward or backward: all three share memory (the head writes its
+        // input gradient to `gradients.stream`, outside it). Laid out first, so that the
+        // feed-forward blocks' recomputed values can point into it.
         let scratchStart = arena.used
         headChunk = arena.take(LanguageModelHead.chunkCount(rows: B * T, classes: config.imageClasses))
-        let headEnd = arena.used
+        var scratchEnd = arena.used
         arena.rewind(to: scratchStart)
         let attentionScratch = AttentionScratch(
             dQuery: arena.take(maxRows * D), dKey: arena.take(maxRows * D), dValue: arena.take(maxRows * D),
             dProjection: arena.take(maxRows * D), dScaled: arena.take(maxRows * D),
             dScores: HeadScratch(base: arena.take(threads * scores), stride: scores, threads: threads))
-        // The dropped hidden activations (the output projection's input) are dead before the GLU's
-        // backward writes its linear branch's gradient: one buffer serves both.
-        let hiddenOrLinear = arena.take(maxRows * maxWidth)
+        let attentionBlock = (
+            branch: arena.take(maxRows * D), attended: arena.take(maxRows * D),
+            normed: arena.take(maxRows * D)
+        )
+        scratchEnd = max(scratchEnd, arena.used)
+        arena.rewind(to: scratchStart)
+        // The dropped hidden values overwrite the hidden norm's output (backward needs only its
+        // input); the linear branch's gradient is written after the product's last read.
+        let (hiddenPre, product) = (arena.take(maxRows * maxWidth), arena.take(maxRows * maxWidth))
         let feedForwardScratch = FeedForwardScratch(
-            droppedHidden: hiddenOrLinear, hidden: arena.take(maxRows * maxWidth),
-            hiddenPre: arena.take(maxRows * maxWidth), linear: hiddenOrLinear,
-            product: arena.take(maxRows * maxWidth),
+            droppedHidden: hiddenPre, hidden: arena.take(maxRows * maxWidth), hiddenPre: hiddenPre,
+            linear: product, product: product,
             dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
             normed: arena.take(maxRows * D))
-        arena.advance(to: headEnd)
+        arena.advance(to: scratchEnd)
         func attention(
             queryRows: Int, keyRows: Int, heads: Int, queryLength: Int, keyLength: Int, t: AttentionTensors
         )
@@ -202,10 +215,13 @@ struct ModelActivations {
                     mid = crossBlock!.output
                 }
                 let ffn = feedForward(layer.feedForward, input: mid, rows: rows)
-                // The feed-forward output is written where the residual sum then lands in place.
-                let sum = arena.take(rows * D)
+                // The feed-forward output is written where the residual sum then lands in place;
+                // with checkpoints, the layer output (the sum, or the layer-end norm's output) is
+                // written straight into the layer's checkpoint.
+                let checkpoint = checkpoints?[l]
+                let sum = layer.end.isApplied ? arena.take(rows * D) : checkpoint ?? arena.take(rows * D)
                 let ffnOut = sum
-                let end = arena.norm(layer.end, rows: rows, width: D, input: sum)
+                let end = arena.norm(layer.end, rows: rows, width: D, input: sum, out: checkpoint)
                 layers.append(
                     LayerActivations(
                         selfAttention: selfBlock, crossAttention: crossBlock, feedForward: ffn,
@@ -263,7 +279,9 @@ struct ModelActivations {
         }
         keyMask = arena.take(B * S)
         let hasLayerEndNorms = (tensors.encoder.layers + tensors.decoder.layers).contains { $0.end.isApplied }
-        let gradients = GradientScratch(hasLayerEndNorms: hasLayerEndNorms) { arena.take(maxRows * D) }
+        let gradients = GradientScratch(hasLayerEndNorms: hasLayerEndNorms, attentionBlock: attentionBlock) {
+            arena.take(maxRows * D)
+        }
         let dEncoder = arena.take(B * S * D)
         scratch = BackwardScratch(
             attention: attentionScratch, feedForward: feedForwardScratch, gradients: gradients,

@@ -78,4 +78,13 @@ import Testing
         let count = { (config: DalleBartConfig) in DalleBart.activationCount(config: config, batchSize: 2) }
         #expect(count(wide) - count(narrow) == narrow.decoderLayers * 3 * (2 * narrow.imageLength) * 16)
     }
+
+    /// `small` at batch 8, the configuration docs/PERFORMANCE.md measures: checkpointing keeps at
+    /// most a third of the stored activations.
+    @Test func checkpointingKeepsAThirdOfSmallsActivations() throws {
+        let config = try DalleBartConfig.preset("small")
+        let stored = DalleBart.activationCount(config: config, batchSize: 8)
+        let recomputed = DalleBart.activationCount(config: config, batchSize: 8, recomputesLayers: true)
+        #expect(stored >= 3 * recomputed, "stored \(stored), recomputed \(recomputed) floats")
+    }
 }
