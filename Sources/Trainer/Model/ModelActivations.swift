@@ -204,8 +204,14 @@ struct ModelActivations {
             let rows = B * length
             var input = first
             var layers: [LayerActivations] = []
+            // The shared region ends after the largest layer (swinv2 gives a middle layer an end
+            // norm the last one lacks).
+            var regionEnd = arena.used
             for (l, layer) in t.layers.enumerated() {
-                if let sharedRegion { arena.rewind(to: sharedRegion) }
+                if let sharedRegion {
+                    regionEnd = max(regionEnd, arena.used)
+                    arena.rewind(to: sharedRegion)
+                }
                 let selfBlock = block(
                     layer.selfAttention, input: input, rows: rows, queryLength: length, keyLength: length)
                 var mid = selfBlock.output
@@ -229,6 +235,7 @@ struct ModelActivations {
                         sum: sum, end: end))
                 input = checkpoints?[l] ?? end.out
             }
+            arena.advance(to: regionEnd)
             return layers
         }
         /// A stack whose layers are stored one after another.

@@ -68,6 +68,21 @@ import Testing
         #expect(count(wide, false) > count(narrow, false))
     }
 
+    /// swinv2 puts a layer-end norm after layer 5 but never after the last: the shared region
+    /// must hold the largest layer, not the last one (else layer 5 overwrites what follows it).
+    @Test func sharedRegionHoldsTheLargestLayer() throws {
+        let config = GradientCheckTests.tinyConfig {
+            $0.lnPositions = .swinv2
+            $0.encoderLayers = 7
+            $0.decoderLayers = 7
+        }
+        let stored = try Self.run(config, recomputesLayers: false)
+        let recomputed = try Self.run(config, recomputesLayers: true)
+        #expect(stored.0 == recomputed.0, "loss")
+        let differing = zip(stored.1 + stored.2, recomputed.1 + recomputed.2).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(differing) logits and gradients differ")
+    }
+
     /// Without checkpointing too, the GLU product and the hidden norm's output live in the scratch
     /// (backward recomputes them): a layer keeps three (rows, width) tensors of its feed-forward
     /// block: the gate's slope, the activation and the linear branch.
