@@ -33,17 +33,18 @@ struct FeedForwardActivations {
 
 /// Overwritten scratch for the block. Forward writes the GLU product (`product`), the hidden
 /// norm's output (`hiddenPre`) and the dropped hidden values there; backward recomputes them.
-/// `droppedHidden` may be `hiddenPre` (dropout then runs in place), and `linear` may be `product`:
-/// the GLU backward reads no product.
 struct FeedForwardScratch {
-    var droppedHidden: UnsafeMutablePointer<Float>  // (N, F)
     var hidden: UnsafeMutablePointer<Float>  // (N, F)
     var hiddenPre: UnsafeMutablePointer<Float>  // (N, F) the hidden norm's output until its gradient
-    var linear: UnsafeMutablePointer<Float>  // (N, F)
     var product: UnsafeMutablePointer<Float>  // (N, F) the GLU product
     var dropped: UnsafeMutablePointer<Float>  // (N, D)
     var projected: UnsafeMutablePointer<Float>  // (N, D)
     var normed: UnsafeMutablePointer<Float>  // (N, D)
+    /// The dropped hidden values overwrite the hidden norm's output (dropout runs in place):
+    /// backward needs only the norm's input.
+    var droppedHidden: UnsafeMutablePointer<Float> { hiddenPre }
+    /// The GLU's linear-branch gradient: written after the product's last read.
+    var linear: UnsafeMutablePointer<Float> { product }
 }
 
 struct FeedForwardShape {

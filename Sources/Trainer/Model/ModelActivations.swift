@@ -126,13 +126,10 @@ struct ModelActivations {
         )
         scratchEnd = max(scratchEnd, arena.used)
         arena.rewind(to: scratchStart)
-        // The dropped hidden values overwrite the hidden norm's output (backward needs only its
-        // input); the linear branch's gradient is written after the product's last read.
-        let (hiddenPre, product) = (arena.take(maxRows * maxWidth), arena.take(maxRows * maxWidth))
         let feedForwardScratch = FeedForwardScratch(
-            droppedHidden: hiddenPre, hidden: arena.take(maxRows * maxWidth), hiddenPre: hiddenPre,
-            linear: product, product: product,
-            dropped: arena.take(maxRows * D), projected: arena.take(maxRows * D),
+            hidden: arena.take(maxRows * maxWidth), hiddenPre: arena.take(maxRows * maxWidth),
+            product: arena.take(maxRows * maxWidth), dropped: arena.take(maxRows * D),
+            projected: arena.take(maxRows * D),
             normed: arena.take(maxRows * D))
         arena.advance(to: scratchEnd)
         func attention(
