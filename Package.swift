@@ -30,6 +30,11 @@ let package = Package(
         // Header-only packed square root (Swift's Float.squareRoot() does not vectorize), for AdamW.
         .systemLibrary(name: "CVectorMath", path: "Sources/Trainer/CVectorMath"),
 
+        // Direct convolution kernel for the VQGAN (AVX2+FMA where the CPU has it, else scalar).
+        .target(
+            name: "CConvKernel", path: "Sources/Trainer/CConvKernel",
+            cSettings: [.unsafeFlags(["-O2"])]),
+
         .target(name: "Collective", dependencies: ["CMPI"], path: "Sources/Collective", exclude: ["CMPI"]),
         .target(
             name: "Shards", dependencies: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4", "CPNG", "CJPEG"],
@@ -37,9 +42,10 @@ let package = Package(
             exclude: ["CZstd", "CSnappy", "CZlib", "CBrotli", "CLZ4", "CPNG", "CJPEG"],
             resources: [.copy("Resources/bart"), .copy("Resources/text")]),
         .target(
-            name: "Trainer", dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath"],
+            name: "Trainer",
+            dependencies: ["Collective", "Shards", "CBLAS", "CPeak", "CVectorMath", "CConvKernel"],
             path: "Sources/Trainer",
-            exclude: ["CBLAS", "CPeak", "CVectorMath"],
+            exclude: ["CBLAS", "CPeak", "CVectorMath", "CConvKernel"],
             // Release code for x86-64 CPUs with AVX2 and FMA (8-lane loops; Swift does not contract
             // into FMA, so the numbers are the same as baseline x86-64's); the launcher checks the CPU.
             swiftSettings: [

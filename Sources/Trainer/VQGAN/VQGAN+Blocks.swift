@@ -18,7 +18,8 @@ extension VQGAN {
         Conv2D.forward(
             out: out, input: input, kernel: weights.pointer(t.kernel), bias: weights.pointer(t.bias),
             geometry: g,
-            scratch: workspace.columns, scratchCount: workspace.columnCount, accumulate: accumulate)
+            scratch: workspace.columns, scratchCount: workspace.columnCount, zeros: workspace.zeros,
+            accumulate: accumulate)
     }
 
     /// GroupNorm `t` of a `pixels`-pixel image, optionally followed by swish.

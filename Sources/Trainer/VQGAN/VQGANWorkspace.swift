@@ -6,7 +6,7 @@ final class VQGANWorkspace {
     /// Four activation buffers, each the largest (H·W·C) of any stage.
     let activations: [UnsafeMutablePointer<Float>]
     let activationCount: Int
-    /// im2col rows for the convolutions.
+    /// im2col rows, or the packed kernel of a direct convolution.
     let columns: UnsafeMutablePointer<Float>
     let columnCount: Int
     /// Attention key, value and scores at the largest attention level.
@@ -15,6 +15,8 @@ final class VQGANWorkspace {
     let scores: UnsafeMutablePointer<Float>
     /// Elements of `scores` (attention scores or quantizer dot products).
     let scoreCount: Int
+    /// Zeros a direct convolution reads outside its input (largest C).
+    let zeros: UnsafeMutablePointer<Float>
     /// GroupNorm statistics (6 · largest C).
     let statistics: UnsafeMutablePointer<Float>
     /// Latent grid (N · max(embed_dim, z_channels)), codebook norms (K), distances (N).
@@ -49,7 +51,7 @@ final class VQGANWorkspace {
         }
         attentionChannels = max(attentionChannels, c.levelChannels(c.levels - 1))
         activationCount = largest
-        columnCount = max(rowNeed, 1 << 21)
+        columnCount = max(rowNeed, 9 * widest * widest, 1 << 21)
         let tokens = c.tokensPerImage
         let attentionCount = attentionPixels * attentionChannels
         var total = 0
@@ -66,6 +68,7 @@ final class VQGANWorkspace {
         value = allocate(attentionCount)
         scoreCount = max(attentionPixels * attentionPixels, tokens * min(c.codebookSize, 4096))
         scores = allocate(scoreCount)
+        zeros = allocate(widest)
         statistics = allocate(6 * widest)
         latents = allocate(tokens * max(c.embeddingDimension, widest))
         codebookNorms = allocate(c.codebookSize)
@@ -75,7 +78,7 @@ final class VQGANWorkspace {
 
     deinit {
         for buffer in activations + [
-            columns, key, value, scores, statistics, latents, codebookNorms, distances,
+            columns, key, value, scores, zeros, statistics, latents, codebookNorms, distances,
         ] {
             buffer.deallocate()
         }
