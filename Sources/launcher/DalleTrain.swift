@@ -38,6 +38,7 @@ struct DalleTrain: ParsableCommand {
 
     static func main() {
         CPUFeatures.requireOrExit()
+        BLASCoreSelection.rerunIfFallback()
         var command: ParsableCommand
         do {
             try checkSubcommand(Array(CommandLine.arguments.dropFirst()))

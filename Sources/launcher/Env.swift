@@ -51,6 +51,8 @@ struct RankEnvironment: Codable {
     var cores: Int
     var cpuHasAVX512: Bool
     var coreTypeOverride: String?
+    /// The core OpenBLAS fell back to before the launcher chose `blasCore` (BLASCoreSelection).
+    var blasFallback: String?
     var slurm: [String: String]
 
     static func current(_ comm: Communicator) -> RankEnvironment {
@@ -68,12 +70,15 @@ struct RankEnvironment: Codable {
             cores: ProcessInfo.processInfo.activeProcessorCount,
             cpuHasAVX512: CPUFeatures.flags()?.contains("avx512f") ?? false,
             coreTypeOverride: environment["OPENBLAS_CORETYPE"],
+            blasFallback: environment[BLASCoreSelection.markerVariable],
             slurm: environment.filter { slurmKeys.contains($0.key) })
     }
 
     var line: String {
         var text = "rank \(rank)/\(worldSize) host \(host) | \(mpiVersion), \(threadLevel)"
-        text += " | OpenBLAS \(blasCore), \(threads) thread(s) per rank, \(cores) core(s)"
+        text += " | OpenBLAS \(blasCore)"
+        if let blasFallback { text += " (set by dalle-train: OpenBLAS chose \(blasFallback) for this CPU)" }
+        text += ", \(threads) thread(s) per rank, \(cores) core(s)"
         if !slurm.isEmpty {
             text +=
                 " | "
