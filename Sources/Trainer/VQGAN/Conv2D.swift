@@ -1,8 +1,7 @@
 // 2-D convolution (cross-correlation) over one NHWC image, as flax nn.Conv computes it: HWIO
 // kernels, zero padding, stride; a nearest ×2 upsampling of the input can be fused in. 3×3
-// kernels with outputs in blocks of 32 run the direct kernel (CConvKernel), the others
-// Linear.product on im2col chunks of output rows (no per-call allocation either way).
-import CConvKernel
+// kernels with outputs in blocks of 32 run Winograd or the direct kernel (Conv2D+Kernels), the
+// others Linear.product on im2col chunks of output rows (no per-call allocation either way).
 
 /// Geometry of one convolution: input size, kernel size, stride, padding and fused upsampling.
 struct ConvGeometry {
@@ -35,41 +34,43 @@ struct ConvGeometry {
 
 /// flax `nn.Conv` forward over one NHWC image.
 enum Conv2D {
-    /// out = conv(input, kernel) + bias, or out += that with `accumulate`.
-    /// `scratch` holds at least `g.outputWidth · size² · inputs` floats (one output row of im2col)
-    /// and, for a direct convolution, the whole kernel; larger scratch lets more rows share one
-    /// GEMM. `zeros` holds at least `inputs` zeros (a direct convolution reads them outside the
-    /// input; 1×1 convolutions pass nil). `instructionSet` picks the direct kernel's ("avx512f",
-    /// "avx2", "scalar"; nil: the widest the CPU has), for tests.
+    /// out = conv(input, kernel) + bias, or out += that with `accumulate`, by `algorithm` (nil:
+    /// the fastest that runs `g` with `scratch`). `instructionSet` picks the register-tile
+    /// kernel's ("avx512f", "avx2", "scalar"; nil: the widest the CPU has), for tests.
     static func forward(
         out: UnsafeMutablePointer<Float>,  // (Ho, Wo, outputs)
         input: UnsafePointer<Float>,  // (H, W, inputs)
         kernel: UnsafePointer<Float>,  // (size, size, inputs, outputs)
         bias: UnsafePointer<Float>,  // (outputs)
-        geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>, scratchCount: Int,
-        zeros: UnsafePointer<Float>?, accumulate: Bool = false, instructionSet: String? = nil
+        geometry g: ConvGeometry, scratch: ConvScratch, accumulate: Bool = false,
+        algorithm: ConvAlgorithm? = nil, instructionSet: String? = nil
+    ) {
+        switch algorithm ?? ConvAlgorithm.fastest(for: g, scratch: scratch) {
+        case .winograd:
+            winograd(
+                out: out, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
+                accumulate: accumulate, instructionSet: instructionSet)
+        case .direct:
+            direct(
+                out: out, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
+                accumulate: accumulate, instructionSet: instructionSet)
+        case .im2col:
+            im2col(
+                out: out, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch.columns,
+                scratchCount: scratch.columnCount, accumulate: accumulate)
+        }
+    }
+
+    /// The product through Linear.product: one GEMM for 1×1 kernels, else im2col chunks of rows.
+    /// `scratch` holds at least `g.outputWidth · size² · inputs` floats (one output row of
+    /// im2col); larger scratch lets more rows share one GEMM.
+    static func im2col(
+        out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>,
+        scratchCount: Int, accumulate: Bool
     ) {
         let (ho, wo, cout) = (g.outputHeight, g.outputWidth, g.outputs)
         let depth = g.size * g.size * g.inputs
-        if runsDirect(g) {
-            guard let zeros else { preconditionFailure("a direct convolution needs the zeros buffer") }
-            precondition(
-                scratchCount >= depth * cout, "packed kernel scratch \(scratchCount) < \(depth * cout)")
-            cconv_pack(kernel, depth, cout, scratch)
-            var geometry = cconv_geometry(
-                height: g.height, width: g.width, inputs: g.inputs, outputs: cout, size: g.size,
-                stride: g.stride, pad_before: g.padBefore, upsample: g.upsample, output_height: ho,
-                output_width: wo)
-            let pool = WorkerPool.current
-            let pixels = ho * wo
-            let parts = min(pool.threadCount, ho)
-            pool.run(parts: parts) { part, _ in
-                cconv_pixels(
-                    &geometry, input, scratch, bias, zeros, out, pixels * part / parts,
-                    pixels * (part + 1) / parts, accumulate ? 1 : 0, instructionSet)
-            }
-            return
-        }
         if !accumulate {
             for pixel in 0..<ho * wo { (out + pixel * cout).update(from: bias, count: cout) }
         } else {
@@ -95,17 +96,6 @@ enum Conv2D {
                 c: out + row * wo * cout, ldc: cout, beta: 1)
             row += rows
         }
-    }
-
-    /// The direct kernel's instruction sets this CPU runs, widest first.
-    static var directInstructionSets: [String] {
-        ["avx512f", "avx2", "scalar"].filter { cconv_supports($0) != 0 }
-    }
-
-    /// Whether `g` runs the direct kernel: 2×2 or 3×3 kernels, at least 16 input channels and
-    /// outputs in whole blocks of 32.
-    static func runsDirect(_ g: ConvGeometry) -> Bool {
-        g.size > 1 && g.size <= Int(CCONV_MAX_SIZE) && g.inputs >= 16 && g.outputs % Int(CCONV_BLOCK) == 0
     }
 
     /// im2col for output rows [firstRow, firstRow + rows): row (y, x) holds the receptive field

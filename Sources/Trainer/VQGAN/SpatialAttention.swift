@@ -47,7 +47,7 @@ enum SpatialAttention {
         let g = ConvGeometry(height: pixels, width: 1, inputs: conv.inputs, outputs: conv.outputs, size: 1)
         Conv2D.forward(
             out: out, input: input, kernel: weights.pointer(conv.kernel), bias: weights.pointer(conv.bias),
-            geometry: g, scratch: out, scratchCount: 0, zeros: nil, accumulate: accumulate)
+            geometry: g, scratch: ConvScratch(columns: out, columnCount: 0), accumulate: accumulate)
     }
 
     /// Softmax of one row in place.

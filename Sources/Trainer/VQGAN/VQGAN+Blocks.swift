@@ -14,12 +14,13 @@ extension VQGAN {
         g.upsample = upsample
         g.padBefore = padBefore ?? g.padBefore
         g.padAfter = padAfter ?? g.padAfter
+        let scratch = workspace.convolution
+        let algorithm = ConvAlgorithm.fastest(for: g, scratch: scratch)
         convolutionMultiplyAdds += g.multiplyAdds
+        winogradSavedMultiplyAdds += g.multiplyAdds - algorithm.multiplyAdds(g)
         Conv2D.forward(
             out: out, input: input, kernel: weights.pointer(t.kernel), bias: weights.pointer(t.bias),
-            geometry: g,
-            scratch: workspace.columns, scratchCount: workspace.columnCount, zeros: workspace.zeros,
-            accumulate: accumulate)
+            geometry: g, scratch: scratch, accumulate: accumulate, algorithm: algorithm)
     }
 
     /// GroupNorm `t` of a `pixels`-pixel image, optionally followed by swish.

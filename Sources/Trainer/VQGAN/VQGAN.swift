@@ -24,6 +24,9 @@ public final class VQGAN {
     /// products (attention scores and mixing, quantizer distances), for benchmarks.
     public internal(set) var convolutionMultiplyAdds = 0
     public internal(set) var otherMultiplyAdds = 0
+    /// Of `convolutionMultiplyAdds` (counted as direct convolutions), those the Winograd
+    /// convolutions did not run.
+    public internal(set) var winogradSavedMultiplyAdds = 0
 
     /// Allocates every buffer the model needs.
     public init(weights: VQGANWeights) {

@@ -6,7 +6,7 @@ final class VQGANWorkspace {
     /// Four activation buffers, each the largest (H·W·C) of any stage.
     let activations: [UnsafeMutablePointer<Float>]
     let activationCount: Int
-    /// im2col rows, or the packed kernel of a direct convolution.
+    /// im2col rows, or the packed (direct) or transformed (Winograd) kernel of a convolution.
     let columns: UnsafeMutablePointer<Float>
     let columnCount: Int
     /// Attention key, value and scores at the largest attention level.
@@ -15,8 +15,11 @@ final class VQGANWorkspace {
     let scores: UnsafeMutablePointer<Float>
     /// Elements of `scores` (attention scores or quantizer dot products).
     let scoreCount: Int
-    /// Zeros a direct convolution reads outside its input (largest C).
+    /// Zeros a direct or Winograd convolution reads outside its input (largest C).
     let zeros: UnsafeMutablePointer<Float>
+    /// One Winograd scratch area per thread of the pool current at creation.
+    let winograd: UnsafeMutablePointer<Float>
+    let winogradSlots: Int
     /// GroupNorm statistics (6 · largest C).
     let statistics: UnsafeMutablePointer<Float>
     /// Latent grid (N · max(embed_dim, z_channels)), codebook norms (K), distances (N).
@@ -51,7 +54,8 @@ final class VQGANWorkspace {
         }
         attentionChannels = max(attentionChannels, c.levelChannels(c.levels - 1))
         activationCount = largest
-        columnCount = max(rowNeed, 9 * widest * widest, 1 << 21)
+        columnCount = max(
+            rowNeed, ConvScratch.winogradKernelCount(inputs: widest, outputs: widest), 1 << 21)
         let tokens = c.tokensPerImage
         let attentionCount = attentionPixels * attentionChannels
         var total = 0
@@ -69,6 +73,8 @@ final class VQGANWorkspace {
         scoreCount = max(attentionPixels * attentionPixels, tokens * min(c.codebookSize, 4096))
         scores = allocate(scoreCount)
         zeros = allocate(widest)
+        winogradSlots = WorkerPool.current.threadCount
+        winograd = allocate(winogradSlots * ConvScratch.winogradSlotCount)
         statistics = allocate(6 * widest)
         latents = allocate(tokens * max(c.embeddingDimension, widest))
         codebookNorms = allocate(c.codebookSize)
@@ -78,10 +84,17 @@ final class VQGANWorkspace {
 
     deinit {
         for buffer in activations + [
-            columns, key, value, scores, zeros, statistics, latents, codebookNorms, distances,
+            columns, key, value, scores, zeros, winograd, statistics, latents, codebookNorms, distances,
         ] {
             buffer.deallocate()
         }
+    }
+
+    /// Scratch for the convolutions.
+    var convolution: ConvScratch {
+        ConvScratch(
+            columns: columns, columnCount: columnCount, zeros: zeros, winograd: winograd,
+            winogradSlots: winogradSlots)
     }
 
     /// Scratch for an attention block: normalized and query in activation buffers 2 and 3.

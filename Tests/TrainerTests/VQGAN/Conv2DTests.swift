@@ -63,40 +63,56 @@ struct Conv2DTests {
         return result
     }
 
-    /// Runs Conv2D.forward on `threads` threads.
+    /// Runs Conv2D.forward by `algorithm` on `threads` threads.
     static func run(
         _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float], out: [Float], accumulate: Bool,
-        threads: Int = 1, instructionSet: String? = nil, scratchCount: Int? = nil
+        algorithm: ConvAlgorithm, threads: Int = 1, instructionSet: String? = nil
     ) -> [Float] {
-        let count = scratchCount ?? g.size * g.size * g.inputs * g.outputs
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { scratch.deallocate() }
+        let count = max(
+            ConvScratch.winogradKernelCount(inputs: g.inputs, outputs: g.outputs),
+            g.outputHeight * g.outputWidth * g.size * g.size * g.inputs)
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let slots = UnsafeMutablePointer<Float>.allocate(capacity: threads * ConvScratch.winogradSlotCount)
+        defer {
+            columns.deallocate()
+            slots.deallocate()
+        }
         let zeros = [Float](repeating: 0, count: g.inputs)
         var result = out
-        WorkerPool.$current.withValue(WorkerPool(threads: threads)) {
-            Conv2D.forward(
-                out: &result, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
-                scratchCount: count, zeros: zeros, accumulate: accumulate, instructionSet: instructionSet)
+        zeros.withUnsafeBufferPointer { zeros in
+            let scratch = ConvScratch(
+                columns: columns, columnCount: count, zeros: zeros.baseAddress, winograd: slots,
+                winogradSlots: threads)
+            WorkerPool.$current.withValue(WorkerPool(threads: threads)) {
+                Conv2D.forward(
+                    out: &result, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
+                    accumulate: accumulate, algorithm: algorithm, instructionSet: instructionSet)
+            }
         }
         return result
     }
 
+    /// Largest |a - b| over |b| + 1.
+    static func worst(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) / (abs($1) + 1) }.max() ?? 0
+    }
+
     @Test(arguments: geometries)
     func directKernelGivesThePlainLoopsBits(_ g: ConvGeometry) {
-        #expect(Conv2D.runsDirect(g))
+        #expect(ConvAlgorithm.runs(.direct, g))
         let input = Self.values(g.height * g.width * g.inputs, seed: 1)
         let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 2)
         let bias = Self.values(g.outputs, seed: 3)
         let previous = Self.values(g.outputHeight * g.outputWidth * g.outputs, seed: 4)
-        #expect(Conv2D.directInstructionSets.contains("scalar"))
+        #expect(ConvAlgorithm.instructionSets.contains("scalar"))
         for accumulate in [false, true] {
             let expected = Self.plain(
                 g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate)
-            for set in Conv2D.directInstructionSets {
+            for set in ConvAlgorithm.instructionSets {
                 for threads in [1, 3] {
                     let got = Self.run(
                         g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate,
-                        threads: threads, instructionSet: set)
+                        algorithm: .direct, threads: threads, instructionSet: set)
                     let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
                     #expect(differing == 0, "\(set), \(threads) thread(s), accumulate \(accumulate)")
                 }
@@ -104,19 +120,63 @@ struct Conv2DTests {
         }
     }
 
-    @Test func im2colPathAgreesWithTheDirectKernel() {
-        // 3 output channels: not a whole block of 32, so the im2col product runs.
-        let g = ConvGeometry.same(height: 6, width: 10, inputs: 24, outputs: 3, size: 3)
-        #expect(!Conv2D.runsDirect(g))
-        let input = Self.values(g.height * g.width * g.inputs, seed: 5)
-        let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 6)
-        let bias = Self.values(g.outputs, seed: 7)
-        let zero = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * g.outputs)
-        let expected = Self.plain(g, input: input, kernel: kernel, bias: bias, out: zero, accumulate: false)
-        let got = Self.run(
-            g, input: input, kernel: kernel, bias: bias, out: zero, accumulate: false,
-            scratchCount: g.outputWidth * g.size * g.size * g.inputs)
-        let worst = zip(got, expected).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst < 1e-5)
+    @Test(arguments: geometries)
+    func winogradIsCloseAndTheSameForAnyThreadsAndInstructionSet(_ g: ConvGeometry) {
+        // Every geometry but the stride-2 downsample is a "same" 3×3 convolution Winograd runs.
+        #expect(ConvAlgorithm.runs(.winograd, g) == (g.stride == 1))
+        guard ConvAlgorithm.runs(.winograd, g) else { return }
+        let input = Self.values(g.height * g.width * g.inputs, seed: 11)
+        let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 12)
+        let bias = Self.values(g.outputs, seed: 13)
+        let previous = Self.values(g.outputHeight * g.outputWidth * g.outputs, seed: 14)
+        for accumulate in [false, true] {
+            let expected = Self.plain(
+                g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate)
+            let first = Self.run(
+                g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate,
+                algorithm: .winograd)
+            // Sums of 9 · inputs products of values in [-1, 1): float32 rounding, not a formula error.
+            #expect(Self.worst(first, expected) < 2e-5, "accumulate \(accumulate)")
+            for set in ConvAlgorithm.instructionSets {
+                for threads in [1, 2, 3] {
+                    let got = Self.run(
+                        g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate,
+                        algorithm: .winograd, threads: threads, instructionSet: set)
+                    let differing = zip(got, first).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(differing == 0, "\(set), \(threads) thread(s), accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+
+    @Test func im2colAgreesWithThePlainLoop() {
+        for g in Self.geometries + [.same(height: 6, width: 10, inputs: 24, outputs: 3, size: 3)] {
+            let input = Self.values(g.height * g.width * g.inputs, seed: 5)
+            let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 6)
+            let bias = Self.values(g.outputs, seed: 7)
+            let zero = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * g.outputs)
+            let expected = Self.plain(
+                g, input: input, kernel: kernel, bias: bias, out: zero, accumulate: false)
+            let got = Self.run(
+                g, input: input, kernel: kernel, bias: bias, out: zero, accumulate: false, algorithm: .im2col)
+            #expect(Self.worst(got, expected) < 1e-5, "\(g)")
+        }
+    }
+
+    @Test func theFastestAlgorithmFollowsTheGeometryAndTheScratch() {
+        let g = ConvGeometry.same(height: 8, width: 8, inputs: 32, outputs: 32, size: 3)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        defer { buffer.deallocate() }
+        let bare = ConvScratch(columns: buffer, columnCount: 1)
+        var direct = bare
+        direct.zeros = UnsafePointer(buffer)
+        var full = direct
+        (full.winograd, full.winogradSlots) = (buffer, 1)
+        #expect(ConvAlgorithm.fastest(for: g, scratch: full) == .winograd)
+        #expect(ConvAlgorithm.fastest(for: g, scratch: direct) == .direct)
+        #expect(ConvAlgorithm.fastest(for: g, scratch: bare) == .im2col)
+        var threeOutputs = g
+        threeOutputs.outputs = 3
+        #expect(ConvAlgorithm.fastest(for: threeOutputs, scratch: full) == .im2col)
     }
 }
