@@ -68,6 +68,21 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// A process-wide pool of `threads` threads, made on the first request for that count: for
+    /// kernels that split their own work when the current pool has one thread and OpenBLAS runs
+    /// several per call (commands that leave the threads to OpenBLAS, such as `encode-images`).
+    public static func shared(threads: Int) -> WorkerPool {
+        sharedLock.lock()
+        defer { sharedLock.unlock() }
+        if let pool = sharedPools[threads] { return pool }
+        let pool = WorkerPool(threads: threads)
+        sharedPools[threads] = pool
+        return pool
+    }
+
+    private static let sharedLock = NSLock()
+    nonisolated(unsafe) private static var sharedPools: [Int: WorkerPool] = [:]
+
     private func serve(_ worker: Int) {
         var seen = 0
         while true {

@@ -1,5 +1,5 @@
 // The convolutions of CConvKernel: which algorithm runs a geometry, the scratch they need, and
-// their split over the rank's threads (fixed tiles, so any thread count gives the same bits).
+// their split over threads (fixed tiles, so any thread count gives the same bits).
 import CConvKernel
 
 /// How a convolution is computed.
@@ -52,9 +52,10 @@ struct ConvScratch {
     var columnCount: Int
     /// At least `inputs` zeros, read outside the input (nil: no direct or Winograd convolution).
     var zeros: UnsafePointer<Float>?
-    /// `winogradSlots` per-thread Winograd scratch areas (nil: no Winograd convolution).
+    /// Per-thread Winograd scratch areas, one per thread of `pool` (nil: no Winograd convolution).
     var winograd: UnsafeMutablePointer<Float>?
-    var winogradSlots = 0
+    /// The threads that split the direct and Winograd convolutions.
+    var pool = WorkerPool(threads: 1)
 
     /// Floats of one thread's Winograd scratch.
     static let winogradSlotCount = Int(CCONV_WINOGRAD_SCRATCH)
@@ -74,7 +75,7 @@ extension ConvGeometry {
 }
 
 extension Conv2D {
-    /// The direct kernel; output pixels split over the rank's threads.
+    /// The direct kernel; output pixels split over the scratch's pool.
     static func direct(
         out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, geometry g: ConvGeometry, scratch: ConvScratch, accumulate: Bool,
@@ -85,7 +86,7 @@ extension Conv2D {
         precondition(scratch.columnCount >= depth * g.outputs, "packed kernel scratch too small")
         cconv_pack(kernel, depth, g.outputs, scratch.columns)
         var geometry = g.kernelGeometry
-        let pool = WorkerPool.current
+        let pool = scratch.pool
         let pixels = g.outputHeight * g.outputWidth
         let parts = min(pool.threadCount, g.outputHeight)
         pool.run(parts: parts) { part, _ in
@@ -95,23 +96,22 @@ extension Conv2D {
         }
     }
 
-    /// Winograd F(2×2, 3×3); rows of 2×2 tiles split over the rank's threads (at most one part
-    /// per scratch slot).
+    /// Winograd F(2×2, 3×3); rows of 2×2 tiles split over the scratch's pool.
     static func winograd(
         out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, geometry g: ConvGeometry, scratch: ConvScratch, accumulate: Bool,
         instructionSet: String?
     ) {
-        guard let zeros = scratch.zeros, let slots = scratch.winograd, scratch.winogradSlots > 0 else {
+        guard let zeros = scratch.zeros, let slots = scratch.winograd else {
             preconditionFailure("a Winograd convolution needs zeros and Winograd scratch")
         }
         let transformed = ConvScratch.winogradKernelCount(inputs: g.inputs, outputs: g.outputs)
         precondition(scratch.columnCount >= transformed, "transformed kernel scratch too small")
         cconv_winograd_pack(kernel, g.inputs, g.outputs, scratch.columns)
         var geometry = g.kernelGeometry
-        let pool = WorkerPool.current
+        let pool = scratch.pool
         let tileRows = (g.outputHeight + 1) / 2
-        let parts = min(pool.threadCount, scratch.winogradSlots, tileRows)
+        let parts = min(pool.threadCount, tileRows)
         pool.run(parts: parts) { part, _ in
             cconv_winograd_rows(
                 &geometry, input, scratch.columns, bias, zeros, out, tileRows * part / parts,

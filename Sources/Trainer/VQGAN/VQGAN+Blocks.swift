@@ -15,7 +15,12 @@ extension VQGAN {
         g.padBefore = padBefore ?? g.padBefore
         g.padAfter = padAfter ?? g.padAfter
         let scratch = workspace.convolution
-        let algorithm = ConvAlgorithm.fastest(for: g, scratch: scratch)
+        var algorithm = ConvAlgorithm.fastest(for: g, scratch: scratch)
+        if let forced = convolutionAlgorithm.flatMap(ConvAlgorithm.init(rawValue:)), algorithm != .im2col,
+            ConvAlgorithm.runs(forced, g)
+        {
+            algorithm = forced
+        }
         convolutionMultiplyAdds += g.multiplyAdds
         winogradSavedMultiplyAdds += g.multiplyAdds - algorithm.multiplyAdds(g)
         Conv2D.forward(

@@ -17,9 +17,11 @@ final class VQGANWorkspace {
     let scoreCount: Int
     /// Zeros a direct or Winograd convolution reads outside its input (largest C).
     let zeros: UnsafeMutablePointer<Float>
-    /// One Winograd scratch area per thread of the pool current at creation.
+    /// The threads of the direct and Winograd convolutions: the current pool, or when it has one
+    /// thread, as many as OpenBLAS runs per call (commands that leave the threads to OpenBLAS).
+    let pool: WorkerPool
+    /// One Winograd scratch area per thread of `pool`.
     let winograd: UnsafeMutablePointer<Float>
-    let winogradSlots: Int
     /// GroupNorm statistics (6 · largest C).
     let statistics: UnsafeMutablePointer<Float>
     /// Latent grid (N · max(embed_dim, z_channels)), codebook norms (K), distances (N).
@@ -73,8 +75,11 @@ final class VQGANWorkspace {
         scoreCount = max(attentionPixels * attentionPixels, tokens * min(c.codebookSize, 4096))
         scores = allocate(scoreCount)
         zeros = allocate(widest)
-        winogradSlots = WorkerPool.current.threadCount
-        winograd = allocate(winogradSlots * ConvScratch.winogradSlotCount)
+        let current = WorkerPool.current
+        pool =
+            current.threadCount > 1 || BLASInfo.threadCount <= 1
+            ? current : .shared(threads: BLASInfo.threadCount)
+        winograd = allocate(pool.threadCount * ConvScratch.winogradSlotCount)
         statistics = allocate(6 * widest)
         latents = allocate(tokens * max(c.embeddingDimension, widest))
         codebookNorms = allocate(c.codebookSize)
@@ -93,8 +98,7 @@ final class VQGANWorkspace {
     /// Scratch for the convolutions.
     var convolution: ConvScratch {
         ConvScratch(
-            columns: columns, columnCount: columnCount, zeros: zeros, winograd: winograd,
-            winogradSlots: winogradSlots)
+            columns: columns, columnCount: columnCount, zeros: zeros, winograd: winograd, pool: pool)
     }
 
     /// Scratch for an attention block: normalized and query in activation buffers 2 and 3.

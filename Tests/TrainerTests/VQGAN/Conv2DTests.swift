@@ -82,12 +82,10 @@ struct Conv2DTests {
         zeros.withUnsafeBufferPointer { zeros in
             let scratch = ConvScratch(
                 columns: columns, columnCount: count, zeros: zeros.baseAddress, winograd: slots,
-                winogradSlots: threads)
-            WorkerPool.$current.withValue(WorkerPool(threads: threads)) {
-                Conv2D.forward(
-                    out: &result, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
-                    accumulate: accumulate, algorithm: algorithm, instructionSet: instructionSet)
-            }
+                pool: .shared(threads: threads))
+            Conv2D.forward(
+                out: &result, input: input, kernel: kernel, bias: bias, geometry: g, scratch: scratch,
+                accumulate: accumulate, algorithm: algorithm, instructionSet: instructionSet)
         }
         return result
     }
@@ -171,7 +169,7 @@ struct Conv2DTests {
         var direct = bare
         direct.zeros = UnsafePointer(buffer)
         var full = direct
-        (full.winograd, full.winogradSlots) = (buffer, 1)
+        full.winograd = buffer
         #expect(ConvAlgorithm.fastest(for: g, scratch: full) == .winograd)
         #expect(ConvAlgorithm.fastest(for: g, scratch: direct) == .direct)
         #expect(ConvAlgorithm.fastest(for: g, scratch: bare) == .im2col)
