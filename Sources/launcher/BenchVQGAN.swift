@@ -89,11 +89,14 @@ struct BenchVQGAN: ParsableCommand {
             lines.append(
                 String(
                     format:
-                        "rank %d %@: %.3f images/s (%.3f per core), %.1f GFLOP/image as direct convolutions (%.1f run), %.1f GFLOP/s run, MFU %.1f %% of %.0f GFLOP/s x %d threads",
+                        "rank %d %@: %.3f images/s (%.3f per core), %.1f GFLOP/image as direct convolutions "
+                        + "(%.1f run), %.1f GFLOP/s run, %.1f %% of the peak of %.0f GFLOP/s x %d threads "
+                        + "(MFU on the direct-convolution count: %.1f %%)",
                     comm.rank, direction, Double(images) / seconds,
                     Double(images) / seconds / Double(threads),
                     (conv + other) / Double(images), (conv + other - saved) / Double(images), run,
-                    100 * run / (peak * Double(threads)), peak, threads))
+                    100 * run / (peak * Double(threads)), peak, threads,
+                    100 * (conv + other) / seconds / (peak * Double(threads))))
         }
         lines.append(
             String(

@@ -34,7 +34,7 @@ for round in $(seq "$rounds"); do
     torch_decode=$("$python" -c "import json,sys; print(json.loads(sys.argv[1])['decode_images_per_s'])" "$torch_line")
     echo "round $round: encode dalle-train $ours_encode vs PyTorch $torch_encode images/s;" \
         "decode dalle-train $ours_decode vs min-dalle $torch_decode images/s"
-    grep -E 'MFU|memory' <<<"$ours" | sed 's/^/    /'
+    grep -E 'peak' <<<"$ours" | sed 's/^/    /'
     echo "$ours_encode $torch_encode $ours_decode $torch_decode" >>"$results"
 done
 "$python" - "$results" <<'PY'
