@@ -32,7 +32,11 @@ enum BLASCoreSelection {
             else { return }
             setenv("OPENBLAS_CORETYPE", core, 1)
             setenv(markerVariable, fallbackCore, 1)
-            execv("/proc/self/exe", CommandLine.unsafeArgv)
+            // The executable's own path, not /proc/self/exe: the process keeps its name (`ps`, `pkill`).
+            let path =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? "/proc/self/exe"
+            execv(path, CommandLine.unsafeArgv)
             unsetenv("OPENBLAS_CORETYPE")  // execv returned: it failed; go on with OpenBLAS's choice
             unsetenv(markerVariable)
         #endif
