@@ -30,12 +30,16 @@ enum BLASCoreSelection {
                 let core = replacement(
                     selected: BLASInfo.coreName, environment: environment, flags: CPUFeatures.flags())
             else { return }
+            // The executable's own path, not /proc/self/exe: the process keeps its name (`ps`, `pkill`).
+            // Started through a loader or tool (`ld.so ./dalle-train`, qemu), that path is the
+            // loader's: its name differs from the program's, and the run keeps OpenBLAS's choice.
+            guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+                let program = CommandLine.arguments.first,
+                URL(fileURLWithPath: path).lastPathComponent
+                    == URL(fileURLWithPath: program).lastPathComponent
+            else { return }
             setenv("OPENBLAS_CORETYPE", core, 1)
             setenv(markerVariable, fallbackCore, 1)
-            // The executable's own path, not /proc/self/exe: the process keeps its name (`ps`, `pkill`).
-            let path =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? "/proc/self/exe"
             execv(path, CommandLine.unsafeArgv)
             unsetenv("OPENBLAS_CORETYPE")  // execv returned: it failed; go on with OpenBLAS's choice
             unsetenv(markerVariable)

@@ -77,7 +77,9 @@ struct RankEnvironment: Codable {
     var line: String {
         var text = "rank \(rank)/\(worldSize) host \(host) | \(mpiVersion), \(threadLevel)"
         text += " | OpenBLAS \(blasCore)"
-        if let blasFallback { text += " (set by dalle-train: OpenBLAS chose \(blasFallback) for this CPU)" }
+        if let blasFallback, blasFallback != blasCore {
+            text += " (set by dalle-train: OpenBLAS chose \(blasFallback) for this CPU)"
+        }
         text += ", \(threads) thread(s) per rank, \(cores) core(s)"
         if !slurm.isEmpty {
             text +=
@@ -101,7 +103,8 @@ struct RankEnvironment: Codable {
             }
         }
         let slowed = reports.filter {
-            $0.cpuHasAVX512 && $0.coreTypeOverride != nil && !isAVX512Core($0.blasCore)
+            $0.cpuHasAVX512 && $0.coreTypeOverride != nil && $0.blasFallback == nil
+                && !isAVX512Core($0.blasCore)
         }
         if let first = slowed.first {
             warnings.append(

@@ -13,8 +13,14 @@ enum ConvAlgorithm: String, CaseIterable, Sendable {
 
     /// The fastest algorithm that runs `g` with `scratch`.
     static func fastest(for g: ConvGeometry, scratch: ConvScratch) -> ConvAlgorithm {
-        if scratch.winograd != nil && runs(.winograd, g) { return .winograd }
-        if scratch.zeros != nil && runs(.direct, g) { return .direct }
+        let transformed = ConvScratch.winogradKernelCount(inputs: g.inputs, outputs: g.outputs)
+        if scratch.winograd != nil && scratch.zeros != nil && scratch.columnCount >= transformed
+            && runs(.winograd, g)
+        {
+            return .winograd
+        }
+        let packed = g.size * g.size * g.inputs * g.outputs
+        if scratch.zeros != nil && scratch.columnCount >= packed && runs(.direct, g) { return .direct }
         return .im2col
     }
 
@@ -52,7 +58,8 @@ struct ConvScratch {
     var columnCount: Int
     /// At least `inputs` zeros, read outside the input (nil: no direct or Winograd convolution).
     var zeros: UnsafePointer<Float>?
-    /// Per-thread Winograd scratch areas, one per thread of `pool` (nil: no Winograd convolution).
+    /// Per-thread Winograd scratch areas, `winogradSlotCount` floats for each thread of `pool`
+    /// (nil: no Winograd convolution).
     var winograd: UnsafeMutablePointer<Float>?
     /// The threads that split the direct and Winograd convolutions.
     var pool = WorkerPool(threads: 1)
