@@ -32,11 +32,9 @@ enum BLASCoreSelection {
             else { return }
             // The executable's own path, not /proc/self/exe: the process keeps its name (`ps`, `pkill`).
             // Started through a loader or tool (`ld.so ./dalle-train`, qemu), that path is the
-            // loader's: its name differs from the program's, and the run keeps OpenBLAS's choice.
+            // loader's, not the program's: the run then keeps OpenBLAS's choice.
             guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-                let program = CommandLine.arguments.first,
-                URL(fileURLWithPath: path).lastPathComponent
-                    == URL(fileURLWithPath: program).lastPathComponent
+                let program = CommandLine.arguments.first, isProgram(path, invokedAs: program)
             else { return }
             setenv("OPENBLAS_CORETYPE", core, 1)
             setenv(markerVariable, fallbackCore, 1)
@@ -44,5 +42,22 @@ enum BLASCoreSelection {
             unsetenv("OPENBLAS_CORETYPE")  // execv returned: it failed; go on with OpenBLAS's choice
             unsetenv(markerVariable)
         #endif
+    }
+
+    /// Whether the executable at `path` is the program `argv[0]` names: the same file name, or,
+    /// through symbolic links, the same file (a link on PATH, a relative path).
+    static func isProgram(
+        _ path: String, invokedAs argument: String,
+        searchPath: String = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    ) -> Bool {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if URL(fileURLWithPath: target).lastPathComponent == URL(fileURLWithPath: argument).lastPathComponent
+        {
+            return true
+        }
+        let candidates =
+            argument.contains("/")
+            ? [argument] : searchPath.split(separator: ":").map { "\($0)/\(argument)" }
+        return candidates.contains { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path == target }
     }
 }
