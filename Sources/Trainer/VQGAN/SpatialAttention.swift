@@ -8,7 +8,9 @@ struct SpatialAttentionScratch {
     var key: UnsafeMutablePointer<Float>  // (N, C)
     var value: UnsafeMutablePointer<Float>  // (N, C)
     var scores: UnsafeMutablePointer<Float>  // (N, N)
-    var statistics: UnsafeMutablePointer<Float>  // (6·C)
+    var statistics: UnsafeMutablePointer<Float>  // GroupNorm.statisticsCount(channels: C)
+    /// The threads of the GroupNorm.
+    var pool: WorkerPool
 }
 
 /// vqgan-jax `AttnBlock` on one image, in place.
@@ -24,7 +26,7 @@ enum SpatialAttention {
         GroupNorm.forward(
             out: s.normalized, input: x, scale: weights.pointer(t.norm.scale),
             bias: weights.pointer(t.norm.bias),
-            statistics: s.statistics, pixels: n, channels: c, swish: false)
+            statistics: s.statistics, pixels: n, channels: c, swish: false, pool: s.pool)
         pointwise(out: s.query, input: s.normalized, conv: t.query, weights: weights, pixels: n)
         pointwise(out: s.key, input: s.normalized, conv: t.key, weights: weights, pixels: n)
         pointwise(out: s.value, input: s.normalized, conv: t.value, weights: weights, pixels: n)

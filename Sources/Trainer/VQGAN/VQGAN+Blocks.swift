@@ -35,7 +35,8 @@ extension VQGAN {
     ) {
         GroupNorm.forward(
             out: out, input: input, scale: weights.pointer(t.scale), bias: weights.pointer(t.bias),
-            statistics: workspace.statistics, pixels: pixels, channels: t.channels, swish: swish)
+            statistics: workspace.statistics, pixels: pixels, channels: t.channels, swish: swish,
+            pool: workspace.pool)
     }
 
     /// vqgan-jax `ResnetBlock`: out = conv2(swish(norm2(conv1(swish(norm1(x)))))) + shortcut(x).
@@ -52,7 +53,11 @@ extension VQGAN {
         if let shortcut = t.shortcut {
             convolve(shortcut, input: x, out: out, side: side, accumulate: true)
         } else {
-            VectorMath.add(x, into: out, pixels * t.conv2.outputs)
+            let channels = t.conv2.outputs
+            workspace.pool.forEachRange(pixels, minimum: 1024) { range in
+                let first = range.lowerBound * channels
+                VectorMath.add(x + first, into: out + first, range.count * channels)
+            }
         }
     }
 

@@ -17,12 +17,13 @@ final class VQGANWorkspace {
     let scoreCount: Int
     /// Zeros a direct or Winograd convolution reads outside its input (largest C).
     let zeros: UnsafeMutablePointer<Float>
-    /// The threads of the direct and Winograd convolutions: the current pool, or when it has one
-    /// thread, as many as OpenBLAS runs per call (commands that leave the threads to OpenBLAS).
+    /// The threads of the direct and Winograd convolutions, GroupNorm and the residual additions:
+    /// the current pool, or when it has one thread, as many as OpenBLAS runs per call (commands
+    /// that leave the threads to OpenBLAS).
     let pool: WorkerPool
     /// One Winograd scratch area per thread of `pool`.
     let winograd: UnsafeMutablePointer<Float>
-    /// GroupNorm statistics (6 · largest C).
+    /// GroupNorm statistics (`GroupNorm.statisticsCount` for the largest C).
     let statistics: UnsafeMutablePointer<Float>
     /// Latent grid (N · max(embed_dim, z_channels)), codebook norms (K), distances (N).
     let latents: UnsafeMutablePointer<Float>
@@ -80,7 +81,7 @@ final class VQGANWorkspace {
             current.threadCount > 1 || BLASInfo.threadCount <= 1
             ? current : .shared(threads: BLASInfo.threadCount)
         winograd = allocate(pool.threadCount * ConvScratch.winogradSlotCount)
-        statistics = allocate(6 * widest)
+        statistics = allocate(GroupNorm.statisticsCount(channels: widest))
         latents = allocate(tokens * max(c.embeddingDimension, widest))
         codebookNorms = allocate(c.codebookSize)
         distances = allocate(tokens)
@@ -105,6 +106,6 @@ final class VQGANWorkspace {
     var attention: SpatialAttentionScratch {
         SpatialAttentionScratch(
             normalized: activations[2], query: activations[3], key: key, value: value, scores: scores,
-            statistics: statistics)
+            statistics: statistics, pool: pool)
     }
 }

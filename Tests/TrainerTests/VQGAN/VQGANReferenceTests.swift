@@ -1,5 +1,6 @@
 // The VQGAN against the vqgan-jax fixture: every stage within the fixture README's tolerances,
-// the parameter table equal to the reference manifest, and the same codes with and without reuse.
+// the parameter table equal to the reference manifest, the same codes with and without reuse, and
+// the same bits for any number of threads.
 import Foundation
 import TestSupport
 import Testing
@@ -50,5 +51,29 @@ struct VQGANReferenceTests {
         model.encode(pixels: pixels, codes: &second)
         #expect(first == second)
         #expect(first.allSatisfy { (0..<Int32(c.codebookSize)).contains($0) })
+    }
+
+    @Test func anyThreadCountGivesTheSameBits() throws {
+        let weights = try VQGANWeights(directory: directory.appendingPathComponent("model"))
+        let c = weights.config
+        let pixels = (0..<c.resolution * c.resolution * 3).map { Float(($0 * 37) % 251) / 255 }
+        func run(threads: Int) -> (latents: [Float], codes: [Int32], decoded: [Float]) {
+            WorkerPool.$current.withValue(.shared(threads: threads)) {
+                let model = VQGAN(weights: weights)
+                var codes = [Int32](repeating: 0, count: c.tokensPerImage)
+                var latents = [Float](repeating: 0, count: c.tokensPerImage * c.embeddingDimension)
+                var decoded = [Float](repeating: 0, count: c.resolution * c.resolution * c.outputChannels)
+                model.encode(pixels: pixels, codes: &codes, latents: &latents)
+                model.decode(codes: codes, pixels: &decoded)
+                return (latents, codes, decoded)
+            }
+        }
+        let one = run(threads: 1)
+        for threads in [2, 3] {
+            let other = run(threads: threads)
+            #expect(other.latents.map(\.bitPattern) == one.latents.map(\.bitPattern), "\(threads) threads")
+            #expect(other.codes == one.codes, "\(threads) threads")
+            #expect(other.decoded.map(\.bitPattern) == one.decoded.map(\.bitPattern), "\(threads) threads")
+        }
     }
 }
