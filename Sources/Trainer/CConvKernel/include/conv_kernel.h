@@ -1,5 +1,5 @@
-// Direct (im2col-free) convolution over NHWC images for blocks of 32 output channels: each
-// output pixel's receptive field is read straight from the input, no patch matrix.
+// 3×3 convolutions over NHWC images without a patch matrix, in blocks of 32 output channels: the
+// direct kernel (each pixel's receptive field read straight from the input) and Winograd F(2×2, 3×3).
 #ifndef DALLE_TRAIN_CONV_KERNEL_H
 #define DALLE_TRAIN_CONV_KERNEL_H
 
