@@ -32,8 +32,11 @@ struct BenchVQGAN: ParsableCommand {
 
     func validate() throws {
         guard images > 0 else { throw ValidationError("--images must be positive") }
-        if let convolution, !["winograd", "direct", "im2col"].contains(convolution) {
-            throw ValidationError("--convolution must be winograd, direct or im2col, not '\(convolution)'")
+        if let convolution, ConvAlgorithm(rawValue: convolution) == nil {
+            let names = ConvAlgorithm.allCases.map(\.rawValue)
+            throw ValidationError(
+                "--convolution must be \(names.dropLast().joined(separator: ", ")) or \(names.last ?? ""), "
+                    + "not '\(convolution)'")
         }
     }
 
@@ -57,7 +60,7 @@ struct BenchVQGAN: ParsableCommand {
             weights = try VQGANWeights.random(config: c, seed: 0)
         }
         let model = VQGAN(weights: weights)
-        model.convolutionAlgorithm = convolution
+        model.convolutionAlgorithm = convolution.flatMap(ConvAlgorithm.init(rawValue:))
         let c = weights.config
         let side = c.resolution
         let pixels = (0..<side * side * c.inputChannels).map { Float(($0 * 7919) % 256) / 255 }

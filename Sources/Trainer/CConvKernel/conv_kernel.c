@@ -29,6 +29,11 @@ const char *cconv_instruction_set(void) {
 
 int cconv_supports(const char *instruction_set) { return cconv_kernel_named(instruction_set) != NULL; }
 
+tile_kernel cconv_kernel_for(const char *instruction_set) {
+    tile_kernel kernel = cconv_kernel_named(instruction_set ? instruction_set : cconv_instruction_set());
+    return kernel ? kernel : cconv_kernel_named("scalar");
+}
+
 /// Points rows[t][i] at the input values tap t reads for output pixel first + i, or at `zeros`
 /// outside the (virtually upsampled, padded) input; pixels at or past `end` repeat the last one.
 static void fill_rows(
@@ -54,8 +59,7 @@ void cconv_pixels(
     const cconv_geometry *g, const float *input, const float *packed, const float *bias,
     const float *zeros, float *out, long first, long end, int accumulate, const char *instruction_set) {
     long taps = g->size * g->size, depth = taps * g->inputs, blocks = g->outputs / CCONV_BLOCK;
-    tile_kernel kernel = cconv_kernel_named(instruction_set ? instruction_set : cconv_instruction_set());
-    if (!kernel) kernel = cconv_kernel_named("scalar");
+    tile_kernel kernel = cconv_kernel_for(instruction_set);
     tile_rows rows[CHUNK_TILES];
     float sums[TILE][CCONV_BLOCK] __attribute__((aligned(64)));
     // Chunks of tiles: their row tables are built once, then every output block runs over them

@@ -20,4 +20,7 @@ typedef void (*tile_kernel)(const tile_rows, long taps, long inputs, const float
 /// The tile kernel for `name` ("avx512f", "avx2", "scalar"), or NULL when this CPU cannot run it.
 tile_kernel cconv_kernel_named(const char *name);
 
+/// The tile kernel for `instruction_set`, or the widest this CPU runs when it is NULL.
+tile_kernel cconv_kernel_for(const char *instruction_set);
+
 #endif

@@ -92,8 +92,7 @@ void cconv_winograd_rows(
     const cconv_geometry *g, const float *input, const float *packed, const float *bias,
     const float *zeros, float *out, long first, long end, int accumulate, const char *instruction_set,
     float *scratch) {
-    tile_kernel kernel = cconv_kernel_named(instruction_set ? instruction_set : cconv_instruction_set());
-    if (!kernel) kernel = cconv_kernel_named("scalar");
+    tile_kernel kernel = cconv_kernel_for(instruction_set);
     long cin = g->inputs, blocks = g->outputs / CCONV_BLOCK, up = g->upsample;
     long vh = g->height * up, vw = g->width * up;
     long across = (g->output_width + 1) / 2;

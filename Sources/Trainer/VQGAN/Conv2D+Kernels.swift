@@ -3,7 +3,7 @@
 import CConvKernel
 
 /// How a convolution is computed.
-enum ConvAlgorithm: String, CaseIterable, Sendable {
+public enum ConvAlgorithm: String, CaseIterable, Sendable {
     /// Winograd F(2×2, 3×3): 2.25x fewer multiply-adds (3×3, stride 1, "same", optional ×2 upsampling).
     case winograd
     /// The direct register-tile kernel over the input in place (3×3 or 2×2, any stride and padding).
@@ -68,8 +68,6 @@ struct ConvScratch {
     static let winogradSlotCount = Int(CCONV_WINOGRAD_SCRATCH)
     /// Floats the transformed kernel of a 3×3 convolution needs in `columns`.
     static func winogradKernelCount(inputs: Int, outputs: Int) -> Int { 16 * inputs * outputs }
-    /// Most input channels a Winograd convolution takes.
-    static let winogradMaxInputs = Int(CCONV_WINOGRAD_MAX_INPUTS)
 }
 
 extension ConvGeometry {

@@ -16,9 +16,7 @@ extension VQGAN {
         g.padAfter = padAfter ?? g.padAfter
         let scratch = workspace.convolution
         var algorithm = ConvAlgorithm.fastest(for: g, scratch: scratch)
-        if let forced = convolutionAlgorithm.flatMap(ConvAlgorithm.init(rawValue:)), algorithm != .im2col,
-            ConvAlgorithm.runs(forced, g)
-        {
+        if let forced = convolutionAlgorithm, algorithm != .im2col, ConvAlgorithm.runs(forced, g) {
             algorithm = forced
         }
         convolutionMultiplyAdds += g.multiplyAdds

@@ -27,13 +27,9 @@ public final class VQGAN {
     /// Of `convolutionMultiplyAdds` (counted as direct convolutions), those the Winograd
     /// convolutions did not run.
     public internal(set) var winogradSavedMultiplyAdds = 0
-    /// The 3×3 convolutions' algorithm when it runs them ("winograd", "direct", "im2col"); nil
-    /// (the default): the fastest. For benchmarks.
-    public var convolutionAlgorithm: String? {
-        didSet {
-            precondition(convolutionAlgorithm.map { ConvAlgorithm(rawValue: $0) != nil } ?? true)
-        }
-    }
+    /// The 3×3 convolutions' algorithm where it runs them; nil (the default): the fastest. For
+    /// benchmarks.
+    public var convolutionAlgorithm: ConvAlgorithm?
 
     /// Allocates every buffer the model needs.
     public init(weights: VQGANWeights) {

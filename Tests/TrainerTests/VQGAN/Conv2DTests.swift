@@ -32,6 +32,18 @@ struct Conv2DTests {
         }
     }
 
+    /// Input, kernel, bias and previous output of `g`, from seeds `seed` to `seed + 3`.
+    static func operands(_ g: ConvGeometry, seed: UInt64) -> (
+        input: [Float], kernel: [Float], bias: [Float], previous: [Float]
+    ) {
+        (
+            values(g.height * g.width * g.inputs, seed: seed),
+            values(g.size * g.size * g.inputs * g.outputs, seed: seed + 1),
+            values(g.outputs, seed: seed + 2),
+            values(g.outputHeight * g.outputWidth * g.outputs, seed: seed + 3)
+        )
+    }
+
     /// The convolution as the kernel documents it: taps in (ky, kx) order, channels in order,
     /// one fused multiply-add each, bias last.
     static func plain(
@@ -137,10 +149,7 @@ struct Conv2DTests {
     @Test(arguments: geometries)
     func directKernelGivesThePlainLoopsBits(_ g: ConvGeometry) {
         #expect(ConvAlgorithm.runs(.direct, g))
-        let input = Self.values(g.height * g.width * g.inputs, seed: 1)
-        let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 2)
-        let bias = Self.values(g.outputs, seed: 3)
-        let previous = Self.values(g.outputHeight * g.outputWidth * g.outputs, seed: 4)
+        let (input, kernel, bias, previous) = Self.operands(g, seed: 1)
         for accumulate in [false, true] {
             let expected = Self.plain(
                 g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate)
@@ -161,10 +170,7 @@ struct Conv2DTests {
         // Every geometry but the stride-2 downsample is a "same" 3×3 convolution Winograd runs.
         #expect(ConvAlgorithm.runs(.winograd, g) == (g.stride == 1))
         guard ConvAlgorithm.runs(.winograd, g) else { return }
-        let input = Self.values(g.height * g.width * g.inputs, seed: 11)
-        let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 12)
-        let bias = Self.values(g.outputs, seed: 13)
-        let previous = Self.values(g.outputHeight * g.outputWidth * g.outputs, seed: 14)
+        let (input, kernel, bias, previous) = Self.operands(g, seed: 11)
         for accumulate in [false, true] {
             let first = Self.run(
                 g, input: input, kernel: kernel, bias: bias, out: previous, accumulate: accumulate,
@@ -186,9 +192,7 @@ struct Conv2DTests {
 
     @Test func im2colIsWithinRounding() {
         for g in Self.geometries + [.same(height: 6, width: 10, inputs: 24, outputs: 3, size: 3)] {
-            let input = Self.values(g.height * g.width * g.inputs, seed: 5)
-            let kernel = Self.values(g.size * g.size * g.inputs * g.outputs, seed: 6)
-            let bias = Self.values(g.outputs, seed: 7)
+            let (input, kernel, bias, _) = Self.operands(g, seed: 5)
             let zero = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * g.outputs)
             let got = Self.run(
                 g, input: input, kernel: kernel, bias: bias, out: zero, accumulate: false, algorithm: .im2col)
